@@ -1,0 +1,28 @@
+"""The ``jointcheck`` command line: one Typer app, one sub-app per feature.
+
+Each feature's commands live in their own module of this package and are registered here.
+"""
+
+from __future__ import annotations
+
+import typer
+
+from jointcheck import __version__
+
+app = typer.Typer(
+    name="jointcheck",
+    help="证码联查 joint check of health code and vaccination certificate.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+@app.command()
+def version() -> None:
+    """Print the jointcheck version."""
+    typer.echo(__version__)
+
+
+def main() -> None:  # pragma: no cover - console entry point
+    app()

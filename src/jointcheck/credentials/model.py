@@ -1,0 +1,181 @@
+"""Typed credentials and the result of verifying one.
+
+A ``Verification`` is a value: whatever the input, the pipeline returns one, with the first
+failing step's reason code (house rule 1). ``steps`` records each pipeline step as
+True (passed), False (failed) or None (not reached), with the names of ``jointcheck verify
+--json``: unprefix, base45, decompress, cose, signature, schema, expiry, key_usage (SMART
+Health Cards use: unprefix, numeric, decompress, jws, signature, schema, expiry).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Any
+
+from jointcheck.credentials.reasons import Reason
+
+
+class CredentialType(StrEnum):
+    HEALTH_CODE = "health_code"
+    DCC_VACCINATION = "dcc_vaccination"
+    DCC_TEST = "dcc_test"
+    DCC_RECOVERY = "dcc_recovery"
+    CONTRAINDICATION = "contraindication"
+    SHC_IMMUNIZATION = "shc_immunization"
+
+
+class CodeColour(StrEnum):
+    GREEN = "green"
+    YELLOW = "yellow"
+    RED = "red"
+
+
+@dataclass(frozen=True, slots=True)
+class Subject:
+    """Who a credential is about, in the form used to bind credentials together.
+
+    ``id_hash`` is the keyed hash (HMAC-SHA256 under the district's subject key) of the
+    resident ID number: present on our own credentials, absent on foreign DCCs and SMART
+    Health Cards, which are matched on ``dob`` and the transliterated name instead.
+    ``dob`` is ISO 8601 and may be partial (``1964``, ``1964-08``) as the DCC schema allows.
+    """
+
+    dob: str
+    fnt: str
+    gnt: str = ""
+    id_hash: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class VaccinationEntry:
+    """One vaccination (DCC ``v`` entry, or an SHC Immunization mapped to the same fields)."""
+
+    tg: str
+    vp: str
+    mp: str
+    ma: str
+    dn: int
+    sd: int | None
+    dt: date
+    co: str
+    is_: str
+    ci: str
+
+
+@dataclass(frozen=True, slots=True)
+class TestEntry:
+    tg: str
+    tt: str
+    sc: datetime
+    tr: str
+    co: str
+    ci: str
+    nm: str | None = None
+    ma: str | None = None
+    tc: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RecoveryEntry:
+    tg: str
+    fr: date
+    df: date
+    du: date
+    co: str
+    ci: str
+
+
+@dataclass(frozen=True, slots=True)
+class DigitalCovidCertificate:
+    """An EU DCC (``HC1:``), foreign or issued by our district (country ``CN``)."""
+
+    type: CredentialType
+    subject: Subject
+    fn: str
+    gn: str
+    issuer_country: str | None
+    issued_at: datetime
+    expires_at: datetime
+    version: str
+    kid: bytes
+    vaccinations: tuple[VaccinationEntry, ...] = ()
+    tests: tuple[TestEntry, ...] = ()
+    recoveries: tuple[RecoveryEntry, ...] = ()
+    payload: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+
+    @property
+    def uvcis(self) -> tuple[str, ...]:
+        return (
+            *(v.ci for v in self.vaccinations),
+            *(t.ci for t in self.tests),
+            *(r.ci for r in self.recoveries),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class HealthCode:
+    """A dynamic health code: short-lived, with a nonce so that a replay can be noticed."""
+
+    type: CredentialType
+    subject: Subject
+    masked_name: str
+    colour: CodeColour
+    reason: str
+    issued_at: datetime
+    expires_at: datetime
+    nonce: str
+    credential_id: str
+    kid: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class ContraindicationCertificate:
+    """Vaccination contraindication certificate from a medical institution (R3).
+
+    Carries a category, never a diagnosis. ``level`` is the hospital level that the trust
+    list gives the signing institution's key, not a value the certificate asserts itself.
+    """
+
+    type: CredentialType
+    subject: Subject
+    masked_name: str
+    category: str
+    level: int
+    institution: str
+    valid_from: date
+    valid_to: date
+    issued_at: datetime
+    credential_id: str
+    kid: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class SmartHealthCard:
+    type: CredentialType
+    subject: Subject
+    name: str
+    issuer: str
+    issued_at: datetime
+    vaccinations: tuple[VaccinationEntry, ...]
+    rid: str | None
+    kid: str
+    bundle: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+
+
+Credential = DigitalCovidCertificate | HealthCode | ContraindicationCertificate | SmartHealthCard
+
+
+@dataclass(frozen=True, slots=True)
+class Verification:
+    reason: Reason
+    type: CredentialType | None
+    steps: dict[str, bool | None]
+    credential: Credential | None = None
+    warnings: tuple[Reason, ...] = ()
+    detail: str = ""
+
+    @property
+    def valid(self) -> bool:
+        return self.reason is Reason.OK
