@@ -8,6 +8,7 @@ from __future__ import annotations
 import typer
 
 from jointcheck import __version__
+from jointcheck.cli import bench
 
 app = typer.Typer(
     name="jointcheck",
@@ -16,6 +17,9 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
+
+# Feature sub-apps, one line each.
+app.command(name="bench")(bench.bench)
 
 
 @app.command()

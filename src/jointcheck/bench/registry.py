@@ -1,0 +1,22 @@
+"""The benchmarks ``jointcheck bench`` knows, by name -> ``module:function``.
+
+Modules are imported only when their benchmark runs, so one benchmark's dependencies never
+slow another's start-up.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+
+from jointcheck.bench import BenchReport
+
+BENCHMARKS: dict[str, str] = {
+    # name: "module:function"; each function is run(quick: bool) -> BenchReport
+}
+
+
+def load(name: str) -> Callable[[bool], BenchReport]:
+    module_name, _, func = BENCHMARKS[name].partition(":")
+    fn: Callable[[bool], BenchReport] = getattr(importlib.import_module(module_name), func)
+    return fn
