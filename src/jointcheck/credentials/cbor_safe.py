@@ -1,0 +1,62 @@
+"""Decoding untrusted CBOR (RFC 8949) with bounds: size, nesting depth, no surprising tags.
+
+The input of every scan is attacker-controlled (hcert spec 6.3). cbor2 does the parsing; this
+module only fences it in:
+
+- size: at most ``MAX_CBOR_BYTES`` (the decompression cap, so that raw uncompressed input is
+  bounded the same way); lengths declared beyond the data end as a premature-end error inside
+  cbor2 without allocating them;
+- depth: at most ``MAX_DEPTH`` nested containers (a DCC needs 5), else ``CBOR_TOO_DEEP``;
+- tags whose decoding runs code or builds graphs are kept as plain ``CBORTag`` values instead
+  of being interpreted: shared references (28/29) could build cyclic structures, regular
+  expressions (35) compile attacker text, MIME (36) runs the e-mail parser, sets (258) and
+  rationals/decimals/bignums (2-5, 30) have no meaning in a credential. Date-time tags (0/1)
+  keep their meaning: DCC payloads may carry them (the dcc-testdata DECODE check compares
+  them as ISO 8601 strings);
+- trailing bytes after the item are malformed: one credential is one CBOR item.
+"""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+import cbor2
+
+from jointcheck.credentials.reasons import Reason
+
+MAX_DEPTH = 16
+MAX_CBOR_BYTES = 64 * 1024
+_UNINTERPRETED_TAGS = (2, 3, 4, 5, 28, 29, 30, 35, 36, 258)
+
+
+def _keep_tag(tag: int) -> Any:  # noqa: ANN401 - cbor2's callback protocol is untyped
+    def keep(value: Any, immutable: bool) -> cbor2.CBORTag:  # noqa: ANN401, ARG001 - same
+        return cbor2.CBORTag(tag, value)
+
+    return keep
+
+
+_SEMANTIC = {tag: _keep_tag(tag) for tag in _UNINTERPRETED_TAGS}
+
+
+def decode(data: bytes) -> tuple[Reason, Any]:
+    """Decode one CBOR item: ``(Reason.OK, value)`` or ``(CBOR_MALFORMED | CBOR_TOO_DEEP, None)``."""
+    if len(data) > MAX_CBOR_BYTES:
+        return Reason.CBOR_MALFORMED, None
+    stream = io.BytesIO(data)
+    decoder = cbor2.CBORDecoder(stream, max_depth=MAX_DEPTH, semantic_decoders=_SEMANTIC)
+    try:
+        value = decoder.decode()
+    except cbor2.CBORDecodeError as exc:
+        if "nesting depth" in str(exc):
+            return Reason.CBOR_TOO_DEEP, None
+        return Reason.CBOR_MALFORMED, None
+    if stream.tell() != len(data):
+        return Reason.CBOR_MALFORMED, None
+    return Reason.OK, value
+
+
+def encode(value: Any) -> bytes:  # noqa: ANN401 - any CBOR-encodable value
+    """Encode deterministically enough for signing (RFC 8949 section 4.2 preferred encoding)."""
+    return cbor2.dumps(value, canonical=False)

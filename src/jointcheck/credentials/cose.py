@@ -1,0 +1,201 @@
+"""COSE_Sign1 (RFC 9052, formerly RFC 8152) by hand, with cbor2 and cryptography.
+
+Only what the hcert spec asks (3.3.2): ES256 (ECDSA P-256 + SHA-256, alg -7) and PS256
+(RSASSA-PSS + SHA-256, alg -37). Building it here, rather than through a general COSE library,
+keeps the hot path to one signature call (docs/performance.md, "verify") and lets every failure
+be a reason code.
+
+- ``parse_sign1``: the structure ``[protected: bstr, unprotected: map, payload: bstr,
+  signature: bstr]``, optionally under tag 18 (COSE_Sign1), itself optionally under tag 61
+  (CWT, RFC 8392 section 6). The kid comes from the protected header, else the unprotected one
+  (hcert spec 3.3.3). The algorithm must be in the protected header (RFC 9052 section 3.1: it
+  is the one parameter an attacker must not be able to swap).
+- ``verify_sign1``: the algorithm must match the key type (ES256 wants a P-256 key, PS256 an
+  RSA key of at least 2,048 bits), else ``ALGORITHM_KEY_MISMATCH``; then the signature over
+  ``Sig_structure`` (RFC 9052 section 4.4) with empty external AAD.
+- ``sign1``: issuance; kid and alg in the protected header.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from enum import IntEnum
+from typing import Any
+
+import cbor2
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
+from cryptography.hazmat.primitives.asymmetric.utils import (
+    decode_dss_signature,
+    encode_dss_signature,
+)
+
+from jointcheck.credentials import cbor_safe
+from jointcheck.credentials.keys import PublicKey
+from jointcheck.credentials.reasons import Reason
+
+TAG_COSE_SIGN1 = 18
+TAG_CWT = 61
+HEADER_ALG = 1
+HEADER_KID = 4
+MIN_RSA_BITS = 2048
+_P256_BYTES = 32
+_SIGN1_FIELDS = 4
+
+
+class Algorithm(IntEnum):
+    """COSE algorithm identifiers (IANA COSE Algorithms registry)."""
+
+    ES256 = -7
+    PS256 = -37
+
+
+PrivateKey = ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey
+
+_SHA256 = hashes.SHA256()
+_ECDSA_SHA256 = ec.ECDSA(_SHA256)
+# hcert spec 3.3.2 / RFC 8230 section 2: PSS with MGF1-SHA-256 and a salt of the digest length.
+_PSS = padding.PSS(mgf=padding.MGF1(_SHA256), salt_length=32)
+# CBOR of the array header (4 items) and the text "Signature1" (RFC 9052 section 4.4).
+_SIG1_PREFIX = b"\x84\x6aSignature1"
+_EMPTY_AAD = b"\x40"
+
+
+@dataclass(frozen=True, slots=True)
+class Sign1:
+    """A parsed COSE_Sign1. ``protected`` is the header as signed (bytes), ``alg`` may be an
+    unsupported value (checked by ``verify_sign1``); ``kid`` is None when neither header has one.
+    """
+
+    protected: bytes
+    protected_header: dict[Any, Any]
+    unprotected_header: dict[Any, Any]
+    payload: bytes
+    signature: bytes
+    alg: int | None
+    kid: bytes | None
+
+
+def parse_sign1(data: bytes) -> Sign1 | Reason:
+    """Parse COSE_Sign1 bytes: a ``Sign1`` or the reason it is not one."""
+    reason, item = cbor_safe.decode(data)
+    if reason is not Reason.OK:
+        return reason
+    if isinstance(item, cbor2.CBORTag) and item.tag == TAG_CWT:
+        item = item.value
+    if isinstance(item, cbor2.CBORTag) and item.tag == TAG_COSE_SIGN1:
+        item = item.value
+    # cbor2 decodes the content of a tag as immutable (tuple, frozendict).
+    if not isinstance(item, list | tuple) or len(item) != _SIGN1_FIELDS:
+        return Reason.NOT_COSE_SIGN1
+    protected, unprotected, payload, signature = item
+    if not (
+        isinstance(protected, bytes)
+        and isinstance(unprotected, Mapping)
+        and isinstance(payload, bytes)  # a detached payload (nil) has no place in a QR code
+        and isinstance(signature, bytes)
+    ):
+        return Reason.NOT_COSE_SIGN1
+    header = _protected_header(protected)
+    if isinstance(header, Reason):
+        return header
+    kid = header.get(HEADER_KID, unprotected.get(HEADER_KID))
+    alg = header.get(HEADER_ALG)
+    if (kid is not None and not isinstance(kid, bytes)) or (
+        alg is not None and (not isinstance(alg, int) or isinstance(alg, bool))
+    ):
+        return Reason.NOT_COSE_SIGN1
+    return Sign1(protected, header, dict(unprotected), payload, signature, alg, kid)
+
+
+def _protected_header(protected: bytes) -> dict[Any, Any] | Reason:
+    # RFC 9052 section 3: an empty bstr stands for the empty map.
+    if not protected:
+        return {}
+    reason, header = cbor_safe.decode(protected)
+    if reason is not Reason.OK:
+        return reason
+    if not isinstance(header, dict):
+        return Reason.NOT_COSE_SIGN1
+    return header
+
+
+def _bstr_header(length: int) -> bytes:
+    # RFC 8949 section 3.1, major type 2: a byte string's length in the shortest form.
+    if length < 24:  # noqa: PLR2004 - CBOR: lengths below 24 live in the initial byte
+        return bytes((0x40 | length,))
+    if length <= 0xFF:  # noqa: PLR2004 - CBOR one-byte length
+        return bytes((0x58, length))
+    if length <= 0xFFFF:  # noqa: PLR2004 - CBOR two-byte length
+        return b"\x59" + length.to_bytes(2, "big")
+    return b"\x5a" + length.to_bytes(4, "big")
+
+
+def sig_structure(protected: bytes, payload: bytes) -> bytes:
+    """``["Signature1", protected, external_aad = h'', payload]`` (RFC 9052 section 4.4)."""
+    return b"".join(
+        (
+            _SIG1_PREFIX,
+            _bstr_header(len(protected)),
+            protected,
+            _EMPTY_AAD,
+            _bstr_header(len(payload)),
+            payload,
+        )
+    )
+
+
+def key_matches(alg: int | None, key: PublicKey) -> Reason:
+    """Whether ``key`` can carry ``alg``: OK, UNSUPPORTED_ALGORITHM or ALGORITHM_KEY_MISMATCH."""
+    if alg == Algorithm.ES256:
+        if isinstance(key, ec.EllipticCurvePublicKey) and isinstance(key.curve, ec.SECP256R1):
+            return Reason.OK
+        return Reason.ALGORITHM_KEY_MISMATCH
+    if alg == Algorithm.PS256:
+        if isinstance(key, rsa.RSAPublicKey) and key.key_size >= MIN_RSA_BITS:
+            return Reason.OK
+        return Reason.ALGORITHM_KEY_MISMATCH
+    return Reason.UNSUPPORTED_ALGORITHM
+
+
+def verify_sign1(sign1: Sign1, key: PublicKey) -> Reason:
+    """Verify the signature with one key: OK, UNSUPPORTED_ALGORITHM, ALGORITHM_KEY_MISMATCH
+    or BAD_SIGNATURE."""
+    reason = key_matches(sign1.alg, key)
+    if reason is not Reason.OK:
+        return reason
+    message = sig_structure(sign1.protected, sign1.payload)
+    signature = sign1.signature
+    try:
+        if isinstance(key, ec.EllipticCurvePublicKey):
+            # RFC 9053 section 2.1: ECDSA signatures are r || s, fixed width, not DER.
+            if len(signature) != 2 * _P256_BYTES:
+                return Reason.BAD_SIGNATURE
+            der = encode_dss_signature(
+                int.from_bytes(signature[:_P256_BYTES], "big"),
+                int.from_bytes(signature[_P256_BYTES:], "big"),
+            )
+            key.verify(der, message, _ECDSA_SHA256)
+        else:
+            key.verify(signature, message, _PSS, _SHA256)
+    except InvalidSignature:
+        return Reason.BAD_SIGNATURE
+    return Reason.OK
+
+
+def sign1(payload: bytes, key: PrivateKey, kid: bytes, alg: Algorithm) -> bytes:
+    """Sign ``payload`` as a tagged COSE_Sign1 with ``alg`` and ``kid`` in the protected header."""
+    protected = cbor2.dumps({HEADER_ALG: int(alg), HEADER_KID: kid})
+    message = sig_structure(protected, payload)
+    if alg is Algorithm.ES256:
+        if not isinstance(key, ec.EllipticCurvePrivateKey):
+            raise TypeError("ES256 needs an EC P-256 private key")
+        r, s = decode_dss_signature(key.sign(message, _ECDSA_SHA256))
+        signature = r.to_bytes(_P256_BYTES, "big") + s.to_bytes(_P256_BYTES, "big")
+    else:
+        if not isinstance(key, rsa.RSAPrivateKey):
+            raise TypeError("PS256 needs an RSA private key")
+        signature = key.sign(message, _PSS, _SHA256)
+    return cbor2.dumps(cbor2.CBORTag(TAG_COSE_SIGN1, [protected, {}, payload, signature]))
