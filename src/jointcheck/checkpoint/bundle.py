@@ -1,0 +1,151 @@
+"""The signed bundle a checkpoint device decides on: trust list + revocation list + pack.
+
+One document, signed by the district root key (ECDSA P-256, SHA-256) over the canonical JSON
+of its body, versioned by a counter the server increases with every change. A device pins the
+root key at enrollment, refuses a bundle that is forged or older than the one it holds, and,
+when its bundle is older than the pack's limit, keeps working but shows and records that it is
+stale (issue 4, the entrance).
+
+The trust list and revocation list travel as the documents their own modules sign and read;
+the bundle only adds the outer signature, the version and the age limit.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+
+from jointcheck.errors import TrustListError
+
+FORMAT = "jointcheck-bundle/1"
+DEFAULT_MAX_AGE = timedelta(hours=24)
+
+
+@dataclass(frozen=True, slots=True)
+class Bundle:
+    """An accepted bundle. ``pack`` is the policy pack's text (YAML), as the district wrote it."""
+
+    version: int
+    issued_at: datetime
+    max_age: timedelta
+    trust_list: str
+    revocations: str
+    pack: str
+    pack_id: str
+    pack_version: str
+    root_kid: str
+
+    def is_stale(self, at: datetime) -> bool:
+        return at - self.issued_at > self.max_age
+
+    def body(self) -> dict[str, Any]:
+        return {
+            "version": self.version,
+            "issued_at": self.issued_at.astimezone(UTC).isoformat(),
+            "max_age_seconds": int(self.max_age.total_seconds()),
+            "trust_list": self.trust_list,
+            "revocations": self.revocations,
+            "pack": self.pack,
+            "pack_id": self.pack_id,
+            "pack_version": self.pack_version,
+        }
+
+
+def root_kid(public_key: ec.EllipticCurvePublicKey) -> str:
+    """First 8 bytes of SHA-256 of the DER SubjectPublicKeyInfo, hex: the pinned key's id."""
+    der = public_key.public_bytes(
+        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    return hashlib.sha256(der).digest()[:8].hex()
+
+
+def canonical(body: dict[str, Any]) -> bytes:
+    """The signed bytes: sorted keys, no insignificant whitespace, UTF-8."""
+    return json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def sign_bundle(bundle: Bundle, root_key: ec.EllipticCurvePrivateKey) -> bytes:
+    """The bundle document, signed by the district root key."""
+    body = bundle.body()
+    signature = root_key.sign(canonical(body), ec.ECDSA(hashes.SHA256()))
+    envelope = {
+        "format": FORMAT,
+        "kid": root_kid(root_key.public_key()),
+        "body": body,
+        "signature": base64.b64encode(signature).decode("ascii"),
+    }
+    return json.dumps(envelope, ensure_ascii=False).encode()
+
+
+def _forged(detail: str) -> TrustListError:
+    return TrustListError(f"bundle refused: {detail}", code="BUNDLE_FORGED")
+
+
+def _parse(document: bytes) -> tuple[dict[str, Any], bytes, str]:
+    try:
+        envelope = json.loads(document)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise _forged("not JSON") from exc
+    if not isinstance(envelope, dict) or envelope.get("format") != FORMAT:
+        raise _forged("unknown format")
+    body, signature, kid = envelope.get("body"), envelope.get("signature"), envelope.get("kid")
+    if not (isinstance(body, dict) and isinstance(signature, str) and isinstance(kid, str)):
+        raise _forged("missing body, kid or signature")
+    try:
+        raw = base64.b64decode(signature, validate=True)
+    except ValueError as exc:
+        raise _forged("signature is not base64") from exc
+    return body, raw, kid
+
+
+def _from_body(body: dict[str, Any], kid: str) -> Bundle:
+    try:
+        issued_at = datetime.fromisoformat(body["issued_at"])
+        bundle = Bundle(
+            version=int(body["version"]),
+            issued_at=issued_at,
+            max_age=timedelta(seconds=int(body["max_age_seconds"])),
+            trust_list=str(body["trust_list"]),
+            revocations=str(body["revocations"]),
+            pack=str(body["pack"]),
+            pack_id=str(body["pack_id"]),
+            pack_version=str(body["pack_version"]),
+            root_kid=kid,
+        )
+    except (KeyError, TypeError, ValueError) as exc:
+        raise _forged("body fields missing or malformed") from exc
+    if issued_at.tzinfo is None:
+        raise _forged("issued_at has no time zone")
+    return bundle
+
+
+def accept_bundle(
+    document: bytes, root_public_key: ec.EllipticCurvePublicKey, current_version: int | None
+) -> Bundle:
+    """The bundle in DOCUMENT if the pinned root key signed it and it is not older.
+
+    The same version again is accepted (a refresh that found nothing new); a lower version is
+    refused with BUNDLE_OUTDATED, so a replayed old bundle cannot roll a device back.
+    """
+    body, signature, kid = _parse(document)
+    if kid != root_kid(root_public_key):
+        raise _forged("signed by a key other than the pinned district root key")
+    try:
+        root_public_key.verify(signature, canonical(body), ec.ECDSA(hashes.SHA256()))
+    except InvalidSignature as exc:
+        raise _forged("bad signature") from exc
+    bundle = _from_body(body, kid)
+    if current_version is not None and bundle.version < current_version:
+        raise TrustListError(
+            f"bundle version {bundle.version} is older than {current_version} in use",
+            code="BUNDLE_OUTDATED",
+        )
+    return bundle

@@ -1,0 +1,102 @@
+"""What the scan-to-decision flow needs from outside, as protocols (passed in, never imported).
+
+The edges bind them: ``credentials.verify`` with the bundle's key ring and revocations for
+``VerifyPort``, ``policy.evaluate`` with the bundle's pack for ``DecidePort`` (see
+``policy_port.py``), the replay ledger for ``LedgerPort``. Unit tests pass fakes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+from jointcheck.checkpoint.model import EvidenceSummary, Outcome, Registration
+from jointcheck.credentials.model import Verification
+
+
+@dataclass(frozen=True, slots=True)
+class IdDocumentFacts:
+    """What the server found for an ID document (R14): the person's current facts.
+
+    ``found`` is False when the registry has no such person; the other fields are then empty.
+    """
+
+    found: bool
+    masked_name: str = ""
+    subject_hash: str | None = None
+    dob: str = ""
+    colour: str | None = None
+    doses: int = 0
+    last_dose: str | None = None
+    series_complete: bool = False
+    contraindication_level: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Presented:
+    """Everything one person showed: verified codes, or the facts behind an ID document."""
+
+    verifications: tuple[Verification, ...] = ()
+    id_document: IdDocumentFacts | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PolicyResult:
+    """The policy's answer in the terms a check stores and a screen shows."""
+
+    outcome: Outcome
+    reasons: tuple[str, ...]
+    summary: EvidenceSummary
+    masked_name: str
+    message_zh: str
+    message_en: str
+
+
+class VerifyPort(Protocol):
+    def __call__(self, text: str, at: datetime) -> Verification: ...
+
+
+class DecidePort(Protocol):
+    def __call__(self, presented: Presented, at: datetime) -> PolicyResult: ...
+
+
+class LedgerPort(Protocol):
+    def seen(self, key: str, at: datetime, until: datetime) -> bool:
+        """Record a presentation; True when KEY was already presented before UNTIL."""
+        ...
+
+
+class SealPort(Protocol):
+    def seal(self, registration: Registration) -> bytes: ...
+
+    def open(self, sealed: bytes) -> Registration: ...
+
+
+class MemoryLedger:
+    """A ledger for one process: the device's own, rebuilt empty after a restart.
+
+    A health code is valid for minutes, so forgetting at restart loses only warnings.
+    """
+
+    def __init__(self) -> None:
+        self._until: dict[str, datetime] = {}
+
+    def seen(self, key: str, at: datetime, until: datetime) -> bool:
+        for old in [k for k, u in self._until.items() if u < at]:
+            del self._until[old]
+        known = key in self._until
+        self._until[key] = max(until, self._until.get(key, until))
+        return known
+
+    def __len__(self) -> int:
+        return len(self._until)
+
+
+def subjects_of(verifications: Sequence[Verification]) -> tuple[str | None, ...]:
+    """The keyed subject hash of each verified credential (None for foreign ones)."""
+    return tuple(
+        v.credential.subject.id_hash if v.credential is not None and v.valid else None
+        for v in verifications
+    )

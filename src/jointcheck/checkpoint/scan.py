@@ -1,0 +1,198 @@
+"""Scan to decision at one entrance (R1-R4, R14).
+
+One person presents one to three codes (health code, vaccination certificate,
+contraindication certificate) or, without a phone, an ID document that the server looked up.
+Each code is verified against the device's bundle; a health code already shown here within
+its validity carries DUPLICATE_PRESENTATION; the policy decides; the device records a
+``CheckRecord`` (no personal data) and shows a ``ScreenResult`` (a masked name).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from jointcheck.checkpoint.model import (
+    TONES,
+    CheckRecord,
+    Outcome,
+    ScreenResult,
+    Station,
+)
+from jointcheck.checkpoint.ports import (
+    DecidePort,
+    IdDocumentFacts,
+    LedgerPort,
+    PolicyResult,
+    Presented,
+    VerifyPort,
+)
+from jointcheck.checkpoint.reasons import CheckpointReason, checkpoint_message
+from jointcheck.credentials.model import HealthCode, Verification
+from jointcheck.credentials.reasons import Reason
+from jointcheck.credentials.reasons import message as credential_message
+from jointcheck.errors import InputError
+
+MAX_CODES = 3
+MAX_FAMILY = 10
+MAX_CODE_LENGTH = 8192
+
+
+def new_id() -> str:
+    return str(uuid.uuid4())
+
+
+def _require_aware(at: datetime) -> None:
+    if at.tzinfo is None:
+        raise InputError("check time must be timezone-aware", code="TIME_NAIVE")
+
+
+@dataclass(slots=True)
+class Checkpoint:
+    """One device's decision flow, bound to its station, bundle and ports."""
+
+    station: Station
+    bundle_version: int
+    verify: VerifyPort
+    decide: DecidePort
+    ledger: LedgerPort
+    is_stale: Callable[[datetime], bool]
+    make_id: Callable[[], str] = field(default=new_id)
+
+    def scan(
+        self, codes: Sequence[str], at: datetime, group_id: str | None = None
+    ) -> tuple[CheckRecord, ScreenResult]:
+        """Check one person on the codes they show (one to three)."""
+        _require_aware(at)
+        cleaned = [c.strip() for c in codes if c.strip()]
+        if not cleaned:
+            raise InputError("no code was presented", code="NO_CODE")
+        if len(cleaned) > MAX_CODES:
+            raise InputError(f"at most {MAX_CODES} codes per person", code="TOO_MANY_CODES")
+        if any(len(c) > MAX_CODE_LENGTH for c in cleaned):
+            raise InputError("a code is longer than any QR code", code="CODE_TOO_LONG")
+        verifications = tuple(self._with_ledger(self.verify(c, at), at) for c in cleaned)
+        result = self.decide(Presented(verifications=verifications), at)
+        subject = next(
+            (
+                v.credential.subject.id_hash
+                for v in verifications
+                if v.valid and v.credential is not None and v.credential.subject.id_hash
+            ),
+            None,
+        )
+        warnings = tuple(dict.fromkeys(str(w) for v in verifications for w in v.warnings))
+        return self._record(result, at, subject, "code", group_id, warnings=warnings)
+
+    def scan_family(
+        self, people: Sequence[Sequence[str]], at: datetime
+    ) -> list[tuple[CheckRecord, ScreenResult]]:
+        """R14: one helper checks several members in one go; one record each, one group."""
+        if not people:
+            raise InputError("no family member was presented", code="NO_CODE")
+        if len(people) > MAX_FAMILY:
+            raise InputError(f"at most {MAX_FAMILY} people at once", code="TOO_MANY_PEOPLE")
+        group = self.make_id()
+        return [self.scan(codes, at, group_id=group) for codes in people]
+
+    def check_id_document(
+        self, facts: IdDocumentFacts, at: datetime, group_id: str | None = None
+    ) -> tuple[CheckRecord, ScreenResult]:
+        """R14: a person without a phone, by the facts the server found for their document."""
+        _require_aware(at)
+        if not facts.found:
+            zh, en = checkpoint_message(CheckpointReason.PERSON_NOT_FOUND)
+            raise InputError(f"{en} / {zh}", code=CheckpointReason.PERSON_NOT_FOUND.value)
+        result = self.decide(Presented(id_document=facts), at)
+        extra = (CheckpointReason.ID_DOCUMENT.value,)
+        return self._record(
+            result, at, facts.subject_hash, "id_document", group_id, extra_reasons=extra
+        )
+
+    def _with_ledger(self, verification: Verification, at: datetime) -> Verification:
+        # A dynamic health code is shown once per person; the same code again at this place
+        # within its validity may be a screenshot passed along (issue 2, replay ledger).
+        code = verification.credential
+        if not (verification.valid and isinstance(code, HealthCode)):
+            return verification
+        key = f"{self.station.place_id}:{code.credential_id}:{code.nonce}"
+        if not self.ledger.seen(key, at, code.expires_at):
+            return verification
+        warnings = (*verification.warnings, Reason.DUPLICATE_PRESENTATION)
+        return dataclasses.replace(verification, warnings=warnings)
+
+    def _record(
+        self,
+        result: PolicyResult,
+        at: datetime,
+        subject: str | None,
+        via: str,
+        group_id: str | None,
+        *,
+        warnings: tuple[str, ...] = (),
+        extra_reasons: tuple[str, ...] = (),
+        follows: str | None = None,
+    ) -> tuple[CheckRecord, ScreenResult]:
+        stale = self.is_stale(at)
+        reasons = (*result.reasons, *extra_reasons, *warnings)
+        if stale:
+            reasons = (*reasons, CheckpointReason.BUNDLE_STALE.value)
+        record = CheckRecord(
+            id=self.make_id(),
+            device_id=self.station.device_id,
+            place_id=self.station.place_id,
+            entrance_id=self.station.entrance_id,
+            street_code=self.station.street_code,
+            at=at,
+            outcome=result.outcome,
+            reasons=tuple(dict.fromkeys(reasons)),
+            summary=result.summary,
+            subject_hash=subject,
+            bundle_version=self.bundle_version,
+            stale=stale,
+            via=via,
+            group_id=group_id,
+            follows=follows,
+        )
+        return record, screen_for(record, result, warnings)
+
+
+def screen_for(
+    record: CheckRecord, result: PolicyResult, warnings: tuple[str, ...] = ()
+) -> ScreenResult:
+    """The screen for a record: the policy's message, then warnings and staleness."""
+    zh, en = [result.message_zh], [result.message_en]
+    for warning in warnings:
+        if warning in Reason.__members__:
+            zh.append(credential_message(Reason(warning), "zh_CN"))
+            en.append(credential_message(Reason(warning), "en"))
+    if record.stale:
+        stale_zh, stale_en = checkpoint_message(CheckpointReason.BUNDLE_STALE)
+        zh.append(stale_zh)
+        en.append(stale_en)
+    return ScreenResult(
+        check_id=record.id,
+        outcome=record.outcome,
+        tone=TONES[record.outcome],
+        masked_name=result.masked_name,
+        reasons=record.reasons,
+        message_zh="；".join(m for m in zh if m),
+        message_en="; ".join(m for m in en if m),
+        stale=record.stale,
+        warnings=warnings,
+    )
+
+
+def registered_result(persuaded: PolicyResult) -> PolicyResult:
+    """The policy result after R3 registration: ADMIT_REGISTERED on the same evidence."""
+    zh, en = checkpoint_message(CheckpointReason.REGISTERED)
+    return dataclasses.replace(
+        persuaded,
+        outcome=Outcome.ADMIT_REGISTERED,
+        reasons=(*persuaded.reasons, CheckpointReason.REGISTERED.value),
+        message_zh=zh,
+        message_en=en,
+    )

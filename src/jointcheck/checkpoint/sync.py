@@ -1,0 +1,101 @@
+"""Upload of the outbox and refresh of the bundle, when the server is reachable.
+
+The agent calls ``sync_once`` in a loop. Each round it measures its clock against the
+server's (recorded, so a report can show a device whose clock drifted), uploads pending events
+in batches in the order they were made, and refreshes the bundle. A batch the server answered
+is marked in the outbox; an event the server refused is kept with its error code and not
+sent again. Anything else (no network, a server error) leaves the outbox as it was: the next
+round sends the same ids again, which the server stores once.
+"""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Protocol
+
+from jointcheck.checkpoint.outbox import Outbox, Pending
+from jointcheck.checkpoint.ports import SealPort
+
+BATCH_SIZE = 500
+
+
+@dataclass(frozen=True, slots=True)
+class BatchAnswer:
+    accepted: tuple[str, ...]
+    refused: dict[str, str] = field(default_factory=dict)
+
+
+class Unreachable(Exception):  # noqa: N818 - an expected condition of the network, named as such
+    """The server could not be reached or answered with a server error; try again later."""
+
+
+class Transport(Protocol):
+    def server_time(self) -> datetime: ...
+
+    def post_batch(self, events: list[dict[str, Any]]) -> BatchAnswer: ...
+
+    def fetch_bundle(self) -> bytes: ...
+
+
+@dataclass(frozen=True, slots=True)
+class SyncReport:
+    uploaded: int
+    refused: int
+    backlog: int
+    skew_ms: int | None
+    bundle: bytes | None
+
+
+def wire_event(pending: Pending, sealer: SealPort) -> dict[str, Any]:
+    """The event as the server takes it: a registration is opened for the (TLS) upload."""
+    body = dict(pending.body)
+    if pending.kind == "registration":
+        registration = sealer.open(base64.b64decode(body.pop("sealed")))
+        body.update(
+            name=registration.name,
+            id_number=registration.id_number,
+            phone=registration.phone,
+            purpose=registration.purpose,
+        )
+    return body
+
+
+def measure_skew(transport: Transport, clock: Callable[[], datetime]) -> tuple[int, int]:
+    """(server minus local clock, round trip) in ms; the server read is put mid-trip."""
+    before = clock()
+    server = transport.server_time()
+    after = clock()
+    midpoint = before + (after - before) / 2
+    skew = round((server - midpoint).total_seconds() * 1000)
+    return skew, round((after - before).total_seconds() * 1000)
+
+
+def upload(outbox: Outbox, transport: Transport, sealer: SealPort) -> tuple[int, int]:
+    """Send pending events batch by batch; (uploaded, refused). Raises Unreachable."""
+    uploaded = refused = 0
+    while batch := outbox.pending(BATCH_SIZE):
+        answer = transport.post_batch([wire_event(p, sealer) for p in batch])
+        known = {p.id for p in batch}
+        outbox.mark(
+            [i for i in answer.accepted if i in known],
+            {i: c for i, c in answer.refused.items() if i in known},
+        )
+        uploaded += len(answer.accepted)
+        refused += len(answer.refused)
+        if len(batch) < BATCH_SIZE:
+            break
+    return uploaded, refused
+
+
+def sync_once(
+    outbox: Outbox, transport: Transport, sealer: SealPort, clock: Callable[[], datetime]
+) -> SyncReport:
+    """One round: clock, upload, bundle. Raises Unreachable when the server is away."""
+    skew, round_trip = measure_skew(transport, clock)
+    outbox.record_skew(clock(), skew, round_trip)
+    uploaded, refused = upload(outbox, transport, sealer)
+    bundle = transport.fetch_bundle()
+    return SyncReport(uploaded, refused, outbox.backlog(), skew, bundle)
