@@ -36,6 +36,8 @@ class Reason(StrEnum):
     KEY_USAGE_MISMATCH = "KEY_USAGE_MISMATCH"
     TRUST_LIST_FORGED = "TRUST_LIST_FORGED"
     TRUST_LIST_OUTDATED = "TRUST_LIST_OUTDATED"
+    REVOCATION_LIST_FORGED = "REVOCATION_LIST_FORGED"
+    REVOCATION_LIST_OUTDATED = "REVOCATION_LIST_OUTDATED"
     # Time.
     EXPIRED = "EXPIRED"
     NOT_YET_VALID = "NOT_YET_VALID"
@@ -116,6 +118,14 @@ MESSAGES: dict[Reason, tuple[str, str]] = {
     Reason.TRUST_LIST_OUTDATED: (
         "信任列表版本比现有版本旧，已拒绝",
         "Trust list older than the one in use: refused",
+    ),
+    Reason.REVOCATION_LIST_FORGED: (
+        "撤销列表签名无效，已拒绝",
+        "Revocation list signature invalid: refused",
+    ),
+    Reason.REVOCATION_LIST_OUTDATED: (
+        "撤销列表版本不比现有版本新，已拒绝",
+        "Revocation list not newer than the one in use: refused",
     ),
     Reason.EXPIRED: ("凭证已过期，请刷新后重新出示", "Expired: refresh the code and show it again"),
     Reason.NOT_YET_VALID: ("凭证尚未生效，请核对设备时间", "Not yet valid: check the device clock"),
