@@ -126,7 +126,7 @@ def _var_ending_in_index(
     return var
 
 
-def _subscripts(keys: list[str | int]) -> Compiled:  # noqa: PLR0911 - one shape per length
+def _subscripts(keys: list[str | int]) -> Compiled:
     """``data[k0][k1]...`` for a fixed list of keys, raising on any miss."""
     if not keys:
         return lambda data: data
