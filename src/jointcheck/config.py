@@ -10,12 +10,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from jointcheck.errors import ConfigError
 
 _MIN_SECRET_LENGTH = 16
+SECRET_NAMES = ("pii_key", "lookup_key", "session_secret")
 _REFUSED_SECRETS = {"", "changeme", "secret", "password", "test", "default"}
 
 
@@ -30,6 +31,10 @@ class Settings(BaseSettings):
     default_locale: str = "zh_CN"
     health_code_ttl_seconds: int = Field(default=180, ge=10, le=3600)
     clock_skew_seconds: int = Field(default=30, ge=0, le=600)
+    # R6: base64 of 32 random bytes each; from the environment or var/secrets/<name> (0600).
+    pii_key: str = Field(default="", repr=False, description="AES-256-GCM key, personal fields")
+    lookup_key: str = Field(default="", repr=False, description="HMAC-SHA256 key, ID look-up")
+    session_secret: str = Field(default="", repr=False, description="signs login sessions")
 
     @field_validator("timezone")
     @classmethod
@@ -41,6 +46,23 @@ class Settings(BaseSettings):
         except (ZoneInfoNotFoundError, ValueError) as exc:
             raise ValueError(f"unknown time zone {value!r}") from exc
         return value
+
+    @model_validator(mode="after")
+    def _secrets_from_files(self) -> Settings:
+        # A secret not set in the environment is read from var/secrets/<name>, written 0600
+        # by `jointcheck demo up`; a file others can read is refused (R6).
+        for name in SECRET_NAMES:
+            if getattr(self, name):
+                continue
+            path = self.secrets_dir / name
+            if path.is_file():
+                if path.stat().st_mode & 0o077:
+                    raise ConfigError(
+                        f"{path} is readable by others; run `chmod 600 {path}`",
+                        code="CONFIG_SECRET_FILE_OPEN",
+                    )
+                setattr(self, name, path.read_text(encoding="ascii").strip())
+        return self
 
     @property
     def secrets_dir(self) -> Path:

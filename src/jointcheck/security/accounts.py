@@ -1,0 +1,124 @@
+"""Accounts: sign-in with argon2 password hashes and creation within the creator's scope (R6)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from uuid import UUID
+
+from jointcheck.errors import InputError
+from jointcheck.security.audit import Auditor
+from jointcheck.security.passwords import dummy_hash, hash_password, verify_password
+from jointcheck.security.ports import AccountRecord, AuditAction, SecurityUnitOfWork
+from jointcheck.security.roles import PLACE_ROLES, SCOPE_LENGTHS, Principal, Role, within
+
+MIN_PASSWORD = 10
+MAX_USERNAME = 64
+
+
+class AccessDenied(InputError):  # noqa: N818 - a refusal, named as users see it
+    """The principal may not do this (or not here); the edges answer 403."""
+
+    code = "ACCESS_DENIED"
+
+
+@dataclass(frozen=True, slots=True)
+class NewAccount:
+    username: str
+    password: str
+    role: Role
+    scope_code: str
+    display_name: str = ""
+    place_id: int | None = None
+    person_id: UUID | None = None
+
+
+def principal_of(record: AccountRecord) -> Principal:
+    if record.id is None:
+        raise InputError("account has no id yet", code="ACCOUNT_UNSAVED")
+    return Principal(
+        account_id=record.id,
+        username=record.username,
+        role=record.role,
+        scope_code=record.scope_code,
+        place_id=record.place_id,
+        person_id=record.person_id,
+    )
+
+
+def check_new_account(form: NewAccount) -> None:
+    """Refuse an account whose scope does not fit its role (a street role needs a street code)."""
+    name = form.username.strip()
+    if not name or len(name) > MAX_USERNAME or not name.isprintable() or " " in name:
+        raise InputError("username: 1-64 printable characters, no spaces", code="ACCOUNT_USERNAME")
+    if len(form.password) < MIN_PASSWORD:
+        raise InputError(f"password shorter than {MIN_PASSWORD}", code="ACCOUNT_PASSWORD_SHORT")
+    lengths = SCOPE_LENGTHS.get(form.role)
+    if lengths is not None and (
+        len(form.scope_code) not in lengths or not form.scope_code.isdigit()
+    ):
+        raise InputError(
+            f"{form.role} needs a scope code of {lengths} digits", code="ACCOUNT_SCOPE"
+        )
+    if form.role in PLACE_ROLES and form.place_id is None:
+        raise InputError(f"{form.role} needs a place", code="ACCOUNT_PLACE")
+    if form.role is Role.RESIDENT and form.person_id is None:
+        raise InputError("a resident account needs a person", code="ACCOUNT_PERSON")
+
+
+class AccountService:
+    def __init__(self, uow: Callable[[], SecurityUnitOfWork], auditor: Auditor) -> None:
+        self._uow = uow
+        self._auditor = auditor
+
+    def authenticate(self, username: str, password: str) -> Principal | None:
+        """The signed-in principal, or None; unknown names cost as much time as wrong passwords."""
+        with self._uow() as uow:
+            record = uow.accounts.get_by_username(username.strip())
+        if record is None or not record.active:
+            verify_password(dummy_hash(), password)
+            return None
+        if not verify_password(record.password_hash, password):
+            return None
+        return principal_of(record)
+
+    def principal(self, account_id: int) -> Principal | None:
+        """The principal of an active account (a session carries only the account id)."""
+        with self._uow() as uow:
+            record = uow.accounts.get(account_id)
+        return principal_of(record) if record is not None and record.active else None
+
+    def create(self, principal: Principal, form: NewAccount) -> Principal:
+        """A district administrator creates accounts inside their district."""
+        if principal.role is not Role.DISTRICT_ADMIN or not within(
+            form.scope_code, principal.scope_code
+        ):
+            raise AccessDenied("only the district administrator creates accounts in the district")
+        check_new_account(form)
+        record = AccountRecord(
+            id=None,
+            username=form.username.strip(),
+            password_hash=hash_password(form.password),
+            role=form.role,
+            scope_code=form.scope_code,
+            display_name=form.display_name,
+            place_id=form.place_id,
+            person_id=form.person_id,
+        )
+        with self._uow() as uow:
+            if uow.accounts.get_by_username(record.username) is not None:
+                raise InputError("username taken", code="ACCOUNT_USERNAME_TAKEN")
+            account_id = uow.accounts.add(record)
+            uow.audit.add(
+                self._auditor.entry(
+                    principal,
+                    AuditAction.ACCOUNT_CREATE,
+                    admin_code=form.scope_code,
+                    subject_kind="account",
+                    subject_id=str(account_id),
+                    reason="account created",
+                    detail={"role": form.role.value, "username": record.username},
+                )
+            )
+            uow.commit()
+        return principal_of(replace(record, id=account_id))

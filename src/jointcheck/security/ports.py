@@ -1,0 +1,93 @@
+"""What the security services need from storage, as protocols the store implements.
+
+Services never import SQLAlchemy (DESIGN.md dependency rule): ``store.uow.SqlUnitOfWork``
+satisfies ``SecurityUnitOfWork`` structurally, and tests can pass a fake.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from types import TracebackType
+from typing import Protocol, Self
+from uuid import UUID
+
+from jointcheck.security.roles import Role
+
+
+class AuditAction(StrEnum):
+    PERSONAL_DATA_READ = "personal_data.read"  # decrypted, full values
+    PERSONAL_DATA_READ_MASKED = "personal_data.read_masked"  # decrypted, shown masked
+    HEALTH_CODE_CHANGE = "health_code.change"
+    VACCINATION_RECORD = "vaccination.record"
+    CONTRAINDICATION_RECORD = "contraindication.record"
+    PERSON_ENROLL = "person.enroll"
+    ACCOUNT_CREATE = "account.create"
+
+
+@dataclass(frozen=True, slots=True)
+class AuditEntry:
+    """Who did what, when and why (R6). ``detail`` never carries personal data in clear."""
+
+    id: UUID
+    admin_code: str  # the subject's administrative code: the log is sharded like the data
+    at: datetime
+    actor_account_id: int | None
+    actor_username: str
+    actor_role: str
+    action: AuditAction
+    subject_kind: str
+    subject_id: str
+    reason: str
+    detail: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class AccountRecord:
+    id: int | None
+    username: str
+    password_hash: str
+    role: Role
+    scope_code: str
+    display_name: str = ""
+    place_id: int | None = None
+    person_id: UUID | None = None
+    active: bool = True
+
+
+class AuditLog(Protocol):
+    def add(self, entry: AuditEntry) -> None: ...
+
+    def list(self, *, scope_code: str, limit: int = 100) -> Sequence[AuditEntry]: ...
+
+
+class AccountRepository(Protocol):
+    def get(self, account_id: int) -> AccountRecord | None: ...
+
+    def get_by_username(self, username: str) -> AccountRecord | None: ...
+
+    def add(self, record: AccountRecord) -> int: ...
+
+    def usernames(self) -> set[str]: ...
+
+    def list(self, *, scope_code: str) -> Sequence[AccountRecord]: ...
+
+
+class SecurityUnitOfWork(Protocol):
+    accounts: AccountRepository
+    audit: AuditLog
+
+    def __enter__(self) -> Self: ...
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None: ...
+
+    def commit(self) -> None: ...
+
+    def rollback(self) -> None: ...
