@@ -1,0 +1,120 @@
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from jointcheck.checkpoint.model import Registration
+from jointcheck.checkpoint.outbox import Outbox
+from jointcheck.checkpoint.registration import register
+from jointcheck.checkpoint.sealing import DeviceSealer
+from jointcheck.checkpoint.sync import BatchAnswer, Unreachable, sync_once
+from jointcheck.errors import KeyMaterialError
+
+from .factories import NOW, FakeVerifier, checkpoint, health_code, verified
+
+PERSON = Registration(
+    name="王小明", id_number="11010519491231002X", phone="13812345678", purpose="探望老人"
+)
+
+
+class FakeServer:
+    """Stores events by id once, refuses those marked bad, can be switched off."""
+
+    def __init__(self) -> None:
+        self.events: dict[str, dict[str, Any]] = {}
+        self.up = True
+        self.clock_ahead = timedelta(seconds=3)
+
+    def server_time(self) -> datetime:
+        if not self.up:
+            raise Unreachable
+        return datetime.now(UTC) + self.clock_ahead
+
+    def post_batch(self, events: list[dict[str, Any]]) -> BatchAnswer:
+        if not self.up:
+            raise Unreachable
+        refused = {e["id"]: "BAD" for e in events if e.get("bad")}
+        for e in events:
+            if e["id"] not in refused:
+                self.events.setdefault(e["id"], e)
+        return BatchAnswer(tuple(e["id"] for e in events if e["id"] not in refused), refused)
+
+    def fetch_bundle(self) -> bytes:
+        return b"bundle"
+
+
+def _scan_into(outbox: Outbox, n: int) -> list[str]:
+    cp = checkpoint(FakeVerifier({"G": verified(health_code())}))
+    ids = []
+    for i in range(n):
+        record, _ = cp.scan(["G"], NOW + timedelta(minutes=10 * i))
+        outbox.append([record])
+        ids.append(record.id)
+    return ids
+
+
+def test_offline_checks_wait_and_are_uploaded_once_when_the_server_returns(tmp_path: Path) -> None:
+    outbox, server = Outbox(tmp_path / "o.db"), FakeServer()
+    sealer = DeviceSealer(DeviceSealer.new_key())
+    ids = _scan_into(outbox, 3)
+    server.up = False
+    with pytest.raises(Unreachable):
+        sync_once(outbox, server, sealer, lambda: datetime.now(UTC))
+    assert outbox.backlog() == 3
+    server.up = True
+    report = sync_once(outbox, server, sealer, lambda: datetime.now(UTC))
+    assert report.uploaded == 3
+    assert report.backlog == 0
+    assert set(server.events) == set(ids)
+    assert report.skew_ms is not None
+    assert 2500 < report.skew_ms < 3500
+    assert outbox.last_skew_ms() == report.skew_ms
+
+
+def test_outbox_survives_reopening(tmp_path: Path) -> None:
+    ids = _scan_into(Outbox(tmp_path / "o.db"), 2)
+    again = Outbox(tmp_path / "o.db")
+    assert again.backlog() == 2
+    assert again.get(ids[0]) is not None
+    assert again.counts(NOW.date().isoformat()) == {"PERSUADE": 2}
+
+
+def test_registration_is_sealed_in_the_outbox_and_opened_for_upload(tmp_path: Path) -> None:
+    path = tmp_path / "o.db"
+    outbox, server = Outbox(path), FakeServer()
+    sealer = DeviceSealer(DeviceSealer.new_key())
+    cp = checkpoint(FakeVerifier({"G": verified(health_code())}))
+    persuaded, _ = cp.scan(["G"], NOW)
+    registered, sealed, screen = register(cp, persuaded, PERSON, sealer, NOW)
+    outbox.append([persuaded, registered, sealed])
+    raw = b"".join(p.read_bytes() for p in tmp_path.glob("o.db*"))
+    outbox.close()
+    raw += path.read_bytes()
+    for value in ("王小明".encode(), b"11010519491231002X", b"13812345678"):
+        assert value not in raw
+    assert screen.masked_name == "王*明"
+    sync_once(Outbox(path), server, sealer, lambda: datetime.now(UTC))
+    uploaded = server.events[sealed.id]
+    assert uploaded["name"] == "王小明"
+    assert uploaded["check_id"] == registered.id
+    assert "sealed" not in uploaded
+
+
+def test_a_registration_does_not_open_under_another_device_key() -> None:
+    sealed = DeviceSealer(DeviceSealer.new_key()).seal(PERSON)
+    with pytest.raises(KeyMaterialError):
+        DeviceSealer(DeviceSealer.new_key()).open(sealed)
+
+
+def test_a_refused_event_is_kept_with_its_code_and_not_sent_again(tmp_path: Path) -> None:
+    outbox, server = Outbox(tmp_path / "o.db"), FakeServer()
+    sealer = DeviceSealer(DeviceSealer.new_key())
+    ids = _scan_into(outbox, 2)
+    outbox._db.execute("UPDATE event SET body = json_set(body, '$.bad', 1) WHERE id = ?", (ids[0],))
+    report = sync_once(outbox, server, sealer, lambda: datetime.now(UTC))
+    assert (report.uploaded, report.refused) == (1, 1)
+    assert outbox.refused() == {ids[0]: "BAD"}
+    assert sync_once(outbox, server, sealer, lambda: datetime.now(UTC)).uploaded == 0
