@@ -35,6 +35,11 @@ class Settings(BaseSettings):
     pii_key: str = Field(default="", repr=False, description="AES-256-GCM key, personal fields")
     lookup_key: str = Field(default="", repr=False, description="HMAC-SHA256 key, ID look-up")
     session_secret: str = Field(default="", repr=False, description="signs login sessions")
+    # The web edge: the server's trust material (var/trust by default), request size limits.
+    trust_dir: Path | None = Field(default=None, description="trust list, root key, revocations")
+    max_body_bytes: int = Field(default=256 * 1024, ge=1024, le=64 * 1024 * 1024)
+    max_upload_bytes: int = Field(default=2 * 1024 * 1024, ge=1024, le=64 * 1024 * 1024)
+    secure_cookies: bool = Field(default=False, description="Secure cookies (behind HTTPS)")
 
     @field_validator("timezone")
     @classmethod
@@ -67,6 +72,10 @@ class Settings(BaseSettings):
     @property
     def secrets_dir(self) -> Path:
         return self.var_dir / "secrets"
+
+    @property
+    def effective_trust_dir(self) -> Path:
+        return self.trust_dir if self.trust_dir is not None else self.var_dir / "trust"
 
     @property
     def effective_database_url(self) -> str:
