@@ -1,0 +1,105 @@
+"""The ``shc:/`` QR text of SMART Health Cards: prefix, numeric encoding, chunks.
+
+SMART Health Cards spec, "Encoding QRs": each JWS character ``c`` is written as the two
+digits of ``ord(c) - 45``, after the fixed prefix ``shc:/``; the deprecated chunked form adds
+``<index>/<count>/`` between the prefix and the digits ("Chunking Larger SHCs"). A scanner
+that has collected every chunk, in any order, reassembles them with ``reassemble_chunks``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from jointcheck.credentials.reasons import Reason
+
+PREFIX = "shc:/"
+# The most a QR code holds in numeric mode (version 40, level L): issue 2, "Bad input".
+MAX_DIGITS = 7089
+# A card that needs more chunks than this is not a card a person can scan at a door; the
+# spec's own guidance (V22 QR codes, chunks of at most 1191 JWS characters) needs far fewer.
+MAX_CHUNKS = 16
+# Lowest JWS character is "-" (45), highest "z" (122): 122 - 45 = 77 ("Encoding QRs").
+_OFFSET = 45
+_MAX_PAIR = ord("z") - _OFFSET
+_PAIRS = {f"{v:02d}": chr(v + _OFFSET) for v in range(_MAX_PAIR + 1)}
+_CHUNK_HEADER = re.compile(r"([0-9]{1,3})/([0-9]{1,3})/")
+# Prefix, chunk header and a little whitespace on top of the digits.
+_MAX_TEXT = MAX_DIGITS + 64
+
+
+@dataclass(frozen=True, slots=True)
+class QrText:
+    """One scanned ``shc:/`` text: its digits and, for chunks, its place in the set."""
+
+    digits: str
+    index: int = 1
+    count: int = 1
+
+
+def has_prefix(text: str) -> bool:
+    # The URI scheme is case-insensitive (RFC 3986, 3.1); QR readers sometimes upper-case it.
+    return text[: len(PREFIX)].lower() == PREFIX
+
+
+def split_qr(text: str) -> QrText | Reason:
+    """Strip the prefix and the chunk header; the digits are checked by ``decode_numeric``."""
+    text = text.strip()
+    if not has_prefix(text):
+        return Reason.UNKNOWN_PREFIX
+    if len(text) > _MAX_TEXT:
+        return Reason.INPUT_TOO_LONG
+    rest = text[len(PREFIX) :]
+    header = _CHUNK_HEADER.match(rest)
+    if header is None:
+        qr = QrText(rest)
+    else:
+        index, count = int(header.group(1)), int(header.group(2))
+        if count > MAX_CHUNKS:
+            return Reason.INPUT_TOO_LONG
+        if not 1 <= index <= count:
+            return Reason.SHC_CHUNKS_INCOMPLETE
+        qr = QrText(rest[header.end() :], index, count)
+    if len(qr.digits) > MAX_DIGITS:
+        return Reason.INPUT_TOO_LONG
+    return qr
+
+
+def decode_numeric(digits: str) -> str | Reason:
+    """Pairs of digits back to JWS characters; anything else is BAD_NUMERIC."""
+    if not digits or len(digits) % 2 or not (digits.isascii() and digits.isdigit()):
+        return Reason.BAD_NUMERIC
+    chars = [_PAIRS.get(digits[i : i + 2]) for i in range(0, len(digits), 2)]
+    if None in chars:
+        return Reason.BAD_NUMERIC
+    return "".join(c for c in chars if c is not None)
+
+
+def encode_numeric(jws: str) -> str:
+    """The ``shc:/`` text of a JWS that fits one QR code (the issuer's side of the encoding)."""
+    return PREFIX + "".join(f"{ord(c) - _OFFSET:02d}" for c in jws)
+
+
+def reassemble_chunks(texts: Iterable[str]) -> str | Reason:
+    """The digits of a whole card from its scanned chunks, given in any order.
+
+    The same chunk scanned twice is accepted; two different texts for one index, chunks
+    that disagree on the count, or a missing index give SHC_CHUNKS_INCOMPLETE. A single
+    unchunked ``shc:/`` text is its own whole card.
+    """
+    parts: dict[int, str] = {}
+    count: int | None = None
+    for n, text in enumerate(texts):
+        if n >= 2 * MAX_CHUNKS:
+            return Reason.INPUT_TOO_LONG
+        qr = split_qr(text)
+        if isinstance(qr, Reason):
+            return qr
+        if count is None:
+            count = qr.count
+        if qr.count != count or parts.setdefault(qr.index, qr.digits) != qr.digits:
+            return Reason.SHC_CHUNKS_INCOMPLETE
+    if count is None or len(parts) != count:
+        return Reason.SHC_CHUNKS_INCOMPLETE
+    return "".join(parts[i] for i in range(1, count + 1))
