@@ -74,6 +74,11 @@ class PersonRepository(Protocol):
 
 
 class RegistryUnitOfWork(SecurityUnitOfWork, Protocol):
-    units: AdminUnitRepository
-    places: PlaceRepository
-    persons: PersonRepository
+    @property
+    def units(self) -> AdminUnitRepository: ...
+
+    @property
+    def places(self) -> PlaceRepository: ...
+
+    @property
+    def persons(self) -> PersonRepository: ...

@@ -10,16 +10,17 @@ from jointcheck.errors import InputError
 from jointcheck.security.audit import Auditor
 from jointcheck.security.passwords import dummy_hash, hash_password, verify_password
 from jointcheck.security.ports import AccountRecord, AuditAction, SecurityUnitOfWork
-from jointcheck.security.roles import PLACE_ROLES, SCOPE_LENGTHS, Principal, Role, within
+from jointcheck.security.roles import (
+    PLACE_ROLES,
+    SCOPE_LENGTHS,
+    AccessDenied,
+    Principal,
+    Role,
+    within,
+)
 
 MIN_PASSWORD = 10
 MAX_USERNAME = 64
-
-
-class AccessDenied(InputError):  # noqa: N818 - a refusal, named as users see it
-    """The principal may not do this (or not here); the edges answer 403."""
-
-    code = "ACCESS_DENIED"
 
 
 @dataclass(frozen=True, slots=True)

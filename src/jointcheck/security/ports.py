@@ -76,8 +76,11 @@ class AccountRepository(Protocol):
 
 
 class SecurityUnitOfWork(Protocol):
-    accounts: AccountRepository
-    audit: AuditLog
+    @property
+    def accounts(self) -> AccountRepository: ...
+
+    @property
+    def audit(self) -> AuditLog: ...
 
     def __enter__(self) -> Self: ...
 

@@ -13,6 +13,14 @@ from dataclasses import dataclass
 from enum import StrEnum
 from uuid import UUID
 
+from jointcheck.errors import InputError
+
+
+class AccessDenied(InputError):  # noqa: N818 - a refusal, named as users see it
+    """The principal may not do this, or not here; the edges answer 403 with this code."""
+
+    code = "ACCESS_DENIED"
+
 
 class Role(StrEnum):
     DISTRICT_ADMIN = "district_admin"
