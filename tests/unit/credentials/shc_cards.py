@@ -36,6 +36,7 @@ X5C_KID = "EBKOr72QQDcTBUuVzAzkfBTGew0ZA16GuWty64nS-sw"
 AT = datetime(2023, 7, 1, tzinfo=UTC)
 TEST_ISS = "https://issuer.example.org/shc"
 HEALTH_CARD = "https://smarthealth.cards#health-card"
+CVX = "http://hl7.org/fhir/sid/cvx"
 
 
 def example_text(n: int, chunk: int = 0) -> str:
@@ -147,7 +148,7 @@ def patient(family: str = "Anyperson", given: tuple[str, ...] = ("John", "B.")) 
 
 
 def immunization(
-    code: str, day: str, system: str = "http://hl7.org/fhir/sid/cvx", status: str = "completed"
+    code: str, day: str, system: str = CVX, status: str = "completed"
 ) -> dict[str, Any]:
     return {
         "resourceType": "Immunization",

@@ -13,6 +13,7 @@ import shc_cards as c
 from jointcheck.credentials.keys import NoRevocations, Role, TrustedKey
 from jointcheck.credentials.model import CredentialType, SmartHealthCard
 from jointcheck.credentials.reasons import Reason
+from jointcheck.credentials.revocation import RevocationList, entry_hash
 from jointcheck.credentials.shc import STEPS, verify_shc, verify_shc_chunks
 from jointcheck.credentials.shc_jws import inflate, parse_compact
 from jointcheck.credentials.shc_keys import ShcRevocations, load_crl, load_jwks
@@ -149,7 +150,7 @@ def test_qr_text_tolerates_surrounding_whitespace_and_an_upper_case_scheme():
 
 
 def test_example_03_is_revoked_by_the_example_crl():
-    revocations = ShcRevocations(NoRevocations(), [c.example_crl()])
+    revocations = ShcRevocations(RevocationList.of([]), [c.example_crl()])
     result = verify_shc(c.example_text(3), c.ctx(revocations=revocations))
     assert result.reason is Reason.REVOKED
     assert not result.valid
@@ -198,7 +199,7 @@ def test_a_timestamped_rid_revokes_only_cards_issued_before_it():
 def test_outright_rids_reach_any_revocation_list_through_crl_entries():
     issuer = c.ShcIssuer()
     crl = load_crl(_issuer_crl(issuer, "AQPCj4wwk6Mt"))
-    district_list = f.RevocationsFake(set(crl.entries()))
+    district_list = RevocationList.of(entry_hash(kind, value) for kind, value in crl.entries())
     context = c.ctx(*issuer.trusted, revocations=district_list)
     revoked = issuer.card(c.payload(c.patient(), rid="AQPCj4wwk6Mt"))
     assert verify_shc(revoked, context).reason is Reason.REVOKED

@@ -149,7 +149,7 @@ CASES = {
     "exp-a-boolean": Case(_signed(exp=True), Reason.SCHEMA_INVALID, "schema"),
     "rid-longer-than-24": Case(_signed(vc_rid="A" * 25), Reason.SCHEMA_INVALID, "schema"),
     "entry-without-resource": Case(_signed(entry={"fullUrl": "resource:9"}), Reason.SCHEMA_INVALID, "schema"),
-    "immunization-without-date": Case(_signed(entry={"resource": {"resourceType": "Immunization", "status": "completed", "vaccineCode": {"coding": [{"system": "http://hl7.org/fhir/sid/cvx", "code": "208"}]}}}), Reason.SCHEMA_INVALID, "schema"),
+    "immunization-without-date": Case(_signed(entry={"resource": {"resourceType": "Immunization", "status": "completed", "vaccineCode": {"coding": [{"system": c.CVX, "code": "208"}]}}}), Reason.SCHEMA_INVALID, "schema"),
     "not-yet-valid": Case(lambda: c.example_text(0), Reason.NOT_YET_VALID, "expiry", lambda: c.ctx(at=datetime(2023, 6, 22, 16, 0, tzinfo=UTC))),
     "expired": Case(lambda: c.example_text(3), Reason.EXPIRED, "expiry", lambda: c.ctx(at=datetime(2024, 6, 22, tzinfo=UTC))),
 }  # fmt: skip
