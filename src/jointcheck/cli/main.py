@@ -8,7 +8,7 @@ from __future__ import annotations
 import typer
 
 from jointcheck import __version__
-from jointcheck.cli import bench
+from jointcheck.cli import bench, certlogic
 
 app = typer.Typer(
     name="jointcheck",
@@ -20,6 +20,7 @@ app = typer.Typer(
 
 # Feature sub-apps, one line each.
 app.command(name="bench")(bench.bench)
+app.add_typer(certlogic.app, name="certlogic")
 
 
 @app.command()
