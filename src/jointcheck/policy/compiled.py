@@ -1,0 +1,108 @@
+"""A pack made ready to decide: CertLogic compiled once, lookups as dicts and frozensets.
+
+Everything that does not depend on the person is done here, so that ``evaluate`` costs a
+small fraction of one signature verification (issue 3, performance).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from jointcheck.certlogic import CertLogicError, compile_expression
+from jointcheck.policy.decision import FiredRule
+from jointcheck.policy.pack import Condition, Mode, Pack, Product, VenueCategory
+from jointcheck.policy.reasons import REQUIREMENTS
+
+# Evaluated rules of one decision, by id, memoised so that a rule named twice runs once.
+RuleLog = dict[str, FiredRule]
+CompiledCondition = Callable[[Any, RuleLog], bool]
+
+
+@dataclass(frozen=True, slots=True)
+class CompiledRule:
+    id: str
+    function: Callable[[Any], Any]
+    passed: FiredRule
+    failed: FiredRule
+
+    def run(self, data: Any, log: RuleLog) -> bool:  # noqa: ANN401 - CertLogic data is JSON
+        fired = log.get(self.id)
+        if fired is None:
+            # A rule passes when its logic evaluates to true (EU business-rules convention);
+            # an evaluation error fails it and keeps the error's text (issue 3, R13).
+            try:
+                fired = self.passed if self.function(data) is True else self.failed
+            except (CertLogicError, RecursionError) as exc:
+                f = self.failed
+                fired = FiredRule(f.id, f.zh, f.en, passed=False, error=str(exc) or "error")
+            log[self.id] = fired
+        return fired.passed is True
+
+
+def _compile_condition(condition: Condition, rules: dict[str, CompiledRule]) -> CompiledCondition:
+    if condition.rule is not None:
+        return rules[condition.rule].run
+    parts = [_compile_condition(c, rules) for c in (*condition.all_of, *condition.any_of)]
+    if condition.all_of:
+        return lambda data, log: all(part(data, log) for part in parts)
+    return lambda data, log: any(part(data, log) for part in parts)
+
+
+def requirement(rid: str) -> FiredRule:
+    zh, en = REQUIREMENTS.get(rid, (rid, rid))
+    return FiredRule(rid, zh, en)
+
+
+@dataclass(frozen=True, slots=True)
+class CompiledPack:
+    pack: Pack
+    categories: dict[str, VenueCategory]
+    products: dict[str, Product]
+    rules: dict[str, CompiledRule]
+    vaccinated_for_entry: CompiledCondition
+    completed: CompiledRule
+    value_sets: dict[str, list[str]]
+    passing_colours: frozenset[str]
+    health_code_max_age: timedelta
+    requirements: dict[str, FiredRule]
+
+    @property
+    def id(self) -> str:
+        return self.pack.id
+
+    @property
+    def version(self) -> str:
+        return self.pack.version
+
+    def mode(self, category_id: str) -> Mode | None:
+        category = self.categories.get(category_id)
+        return category.mode if category is not None else None
+
+
+def compile_pack(pack: Pack) -> CompiledPack:
+    """Compile every CertLogic rule of ``pack`` once (they were validated when it loaded)."""
+    rules = {
+        r.id: CompiledRule(
+            id=r.id,
+            function=compile_expression(r.logic),
+            passed=FiredRule(r.id, r.description.zh, r.description.en, passed=True),
+            failed=FiredRule(r.id, r.description.zh, r.description.en, passed=False),
+        )
+        for r in pack.rules
+    }
+    params = pack.parameters
+    return CompiledPack(
+        pack=pack,
+        categories={c.id: c for c in pack.categories},
+        products={p.id: p for p in pack.products},
+        rules=rules,
+        vaccinated_for_entry=_compile_condition(params.vaccinated_for_entry, rules),
+        completed=rules[params.completed],
+        value_sets={k: list(v) for k, v in pack.value_sets.items()},
+        passing_colours=frozenset(params.passing_colours),
+        health_code_max_age=timedelta(seconds=params.health_code_max_age_seconds),
+        requirements={rid: requirement(rid) for rid in REQUIREMENTS},
+    )
