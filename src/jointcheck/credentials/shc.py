@@ -29,7 +29,7 @@ from jointcheck.credentials.shc_jws import (
     parse_compact,
     verify_es256,
 )
-from jointcheck.credentials.shc_keys import RID_KIND, RidCutoffs
+from jointcheck.credentials.shc_keys import RID_KIND
 from jointcheck.credentials.shc_numeric import decode_numeric, reassemble_chunks, split_qr
 
 if TYPE_CHECKING:
@@ -142,8 +142,11 @@ def _revoked(kid: str, payload: dict[str, Any], ctx: VerifierContext) -> bool:
     value = f"{kid}.{rid}"
     if ctx.revocations.is_revoked(RID_KIND, value):
         return True
-    if isinstance(ctx.revocations, RidCutoffs):
-        cutoff = ctx.revocations.rid_cutoff(value)
+    # Any list with ``rid_cutoff`` (shc_keys.RidCutoffs) knows timestamped rids. Looked up by
+    # name: an isinstance check against a runtime Protocol costs more than the look-up itself.
+    rid_cutoff = getattr(ctx.revocations, "rid_cutoff", None)
+    if callable(rid_cutoff):
+        cutoff = rid_cutoff(value)
         return cutoff is not None and payload["nbf"] < cutoff
     return False
 

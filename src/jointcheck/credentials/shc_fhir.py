@@ -102,6 +102,9 @@ def transliterate(name: str) -> str:
     letters outside the Latin script are dropped, since a foreign card is matched against
     the Latin transliteration its holder's passport or DCC carries.
     """
+    if name.isascii():
+        words = re.sub(r"[^A-Z -]", "", name.upper())
+        return "<".join(re.split(r"[ -]+", words.strip(" -"))) if words.strip(" -") else ""
     out: list[str] = []
     for char in name.upper():
         special = _ICAO_SPECIAL.get(char)

@@ -196,6 +196,7 @@ class ShcRevocations:
 
     def __init__(self, base: Revocations, crls: Iterable[ShcCrl] = ()) -> None:
         self._base = base
+        self._base_cutoffs = base if isinstance(base, RidCutoffs) else None
         self._revoked: set[str] = set()
         self._cutoffs: dict[str, float] = {}
         for crl in crls:
@@ -210,8 +211,8 @@ class ShcRevocations:
 
     def rid_cutoff(self, value: str) -> float | None:
         own = self._cutoffs.get(value)
-        if isinstance(self._base, RidCutoffs):
-            theirs = self._base.rid_cutoff(value)
+        if self._base_cutoffs is not None:
+            theirs = self._base_cutoffs.rid_cutoff(value)
             if theirs is not None:
                 return theirs if own is None else max(own, theirs)
         return own
