@@ -8,8 +8,10 @@ be a reason code.
 - ``parse_sign1``: the structure ``[protected: bstr, unprotected: map, payload: bstr,
   signature: bstr]``, optionally under tag 18 (COSE_Sign1), itself optionally under tag 61
   (CWT, RFC 8392 section 6). The kid comes from the protected header, else the unprotected one
-  (hcert spec 3.3.3). The algorithm must be in the protected header (RFC 9052 section 3.1: it
-  is the one parameter an attacker must not be able to swap).
+  (hcert spec 3.3.3); so does the algorithm (RFC 9052 section 3.1 recommends the protected
+  one, and dcc-testdata common/CO20 expects an unprotected one to verify). An attacker who
+  swaps an unprotected algorithm gains nothing: the key type must match it and the
+  signature still covers the payload.
 - ``verify_sign1``: the algorithm must match the key type (ES256 wants a P-256 key, PS256 an
   RSA key of at least 2,048 bits), else ``ALGORITHM_KEY_MISMATCH``; then the signature over
   ``Sig_structure`` (RFC 9052 section 4.4) with empty external AAD.
@@ -102,7 +104,7 @@ def parse_sign1(data: bytes) -> Sign1 | Reason:
     if isinstance(header, Reason):
         return header
     kid = header.get(HEADER_KID, unprotected.get(HEADER_KID))
-    alg = header.get(HEADER_ALG)
+    alg = header.get(HEADER_ALG, unprotected.get(HEADER_ALG))
     if (kid is not None and not isinstance(kid, bytes)) or (
         alg is not None and (not isinstance(alg, int) or isinstance(alg, bool))
     ):

@@ -103,12 +103,14 @@ def inflate(data: bytes) -> tuple[Reason, bytes]:
 
 
 def _numeric_date(value: Any) -> datetime | Reason | None:  # noqa: ANN401 - untrusted CBOR
-    # RFC 8392 section 2 NumericDate; hcert spec 3.3.5/3.3.6 make it an integer.
+    # RFC 8392 section 2: a NumericDate may carry a fraction. hcert spec 3.3.5 asks issuers
+    # for integers, but ES issues fractions (dcc-testdata ES 1001...) and 3.3.7 asks
+    # verifiers to be permissive; NaN and infinities are not dates.
     if value is None:
         return None
-    if isinstance(value, bool) or not isinstance(value, int):
+    if isinstance(value, bool) or not isinstance(value, int | float):
         return Reason.CWT_MALFORMED
-    if not 0 <= value <= _MAX_NUMERIC_DATE:
+    if not 0 <= value <= _MAX_NUMERIC_DATE:  # also false for NaN
         return Reason.CWT_MALFORMED
     return datetime.fromtimestamp(value, UTC)
 

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from jointcheck.credentials import hcert
 from jointcheck.credentials.keys import KeyRing, NoRevocations, Revocations
 from jointcheck.credentials.model import Verification
 from jointcheck.credentials.pipeline import MAX_NUMERIC_DIGITS, failure, new_steps
@@ -29,7 +30,9 @@ class VerifierContext:
 Verifier = Callable[[str, VerifierContext], Verification]
 
 # One line per format: prefix -> verifier. Formats register here, nowhere else.
-FORMATS: dict[str, Verifier] = {}
+FORMATS: dict[str, Verifier] = {
+    hcert.PREFIX: hcert.verify_hcert,
+}
 
 
 def verify(text: str, ctx: VerifierContext) -> Verification:

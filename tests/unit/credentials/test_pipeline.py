@@ -84,7 +84,8 @@ def test_inflation_stops_at_the_cap() -> None:
         ({4: "tomorrow"}, Reason.CWT_MALFORMED),  # exp must be a NumericDate
         ({6: True}, Reason.CWT_MALFORMED),
         ({4: 10**30}, Reason.CWT_MALFORMED),
-        ({4: 1.5}, Reason.CWT_MALFORMED),  # hcert spec 3.3.5: integer
+        ({4: float("nan")}, Reason.CWT_MALFORMED),
+        ({6: -1}, Reason.CWT_MALFORMED),
         ([1, 2], Reason.CWT_MALFORMED),
     ],
 )

@@ -1,0 +1,115 @@
+"""JSON Schema validation of the DCC payload (``-260/1``) against the schema of its ``ver``.
+
+The combined schema of every released version ships in ``data/dcc-schema/<ver>/`` (see
+``data/README.md``); a version we do not have falls back to 1.3.0, as the dcc-testdata harness
+does (tests/vectors/SOURCES.md, SCHEMAVALIDATION).
+
+Each schema is compiled once per version with fastjsonschema, which generates Python code for
+the schema instead of interpreting it on every call (docs/performance.md, "verify"). Two
+adjustments make the compiled validator say what the suite says:
+- ``format`` is an annotation only (the suite does not assert it), so format checks are off;
+- the schemas declare draft 2020-12, which fastjsonschema does not know; their keywords are
+  all draft-07 ones (``$defs`` is reached by JSON pointer), so they compile as draft-07;
+- ``\\d`` in a pattern means ASCII digits in JSON Schema (ECMA-262), but any Unicode digit in
+  Python's ``re``: patterns are rewritten to ``[0-9]``.
+
+The payload arrives as decoded CBOR; ``json_view`` turns it into the JSON data model the
+schema speaks of (hcert spec 3.3.7), with CBOR date-times as ISO 8601 strings.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping
+from datetime import date, datetime
+from functools import cache
+from importlib import resources
+from typing import Any
+
+import fastjsonschema
+
+DEFAULT_VERSION = "1.3.0"
+_DRAFT_07 = "http://json-schema.org/draft-07/schema#"
+_MAX_JSON_DEPTH = 16
+
+
+def _versions() -> frozenset[str]:
+    root = resources.files("jointcheck.credentials") / "data" / "dcc-schema"
+    return frozenset(p.name for p in root.iterdir() if (p / "combined-schema.json").is_file())
+
+
+VERSIONS = _versions()
+
+
+def _ascii_patterns(node: Any) -> Any:  # noqa: ANN401 - a JSON Schema document
+    if isinstance(node, dict):
+        return {
+            key: (
+                value.replace("\\d", "[0-9]")
+                if key == "pattern" and isinstance(value, str)
+                else _ascii_patterns(value)
+            )
+            for key, value in node.items()
+        }
+    if isinstance(node, list):
+        return [_ascii_patterns(item) for item in node]
+    return node
+
+
+@cache
+def validator(version: str) -> Callable[[Any], Any]:
+    """The compiled validator of a schema version (unknown versions: 1.3.0)."""
+    if version not in VERSIONS:
+        version = DEFAULT_VERSION
+    path = resources.files("jointcheck.credentials") / "data" / "dcc-schema" / version
+    document = json.loads((path / "combined-schema.json").read_text("utf-8"))
+    document = _ascii_patterns(document)
+    document["$schema"] = _DRAFT_07
+    compiled: Callable[[Any], Any] = fastjsonschema.compile(
+        document, use_formats=False, detailed_exceptions=False
+    )
+    return compiled
+
+
+class _NotJson(Exception):  # noqa: N818 - internal signal, never leaves this module
+    pass
+
+
+def _json_value(value: Any, depth: int) -> Any:  # noqa: ANN401 - decoded CBOR in, JSON out
+    if isinstance(value, str | int | float | bool) or value is None:
+        return value
+    if depth > _MAX_JSON_DEPTH:
+        raise _NotJson
+    if isinstance(value, Mapping):
+        out = {}
+        for key, item in value.items():
+            if not isinstance(key, str):
+                raise _NotJson
+            out[key] = _json_value(item, depth + 1)
+        return out
+    if isinstance(value, list | tuple):
+        return [_json_value(item, depth + 1) for item in value]
+    if isinstance(value, datetime):
+        return value.isoformat().replace("+00:00", "Z")
+    if isinstance(value, date):
+        return value.isoformat()
+    raise _NotJson
+
+
+def json_view(payload: Any) -> dict[str, Any] | None:  # noqa: ANN401 - decoded CBOR
+    """The payload in the JSON data model, or None if it has no JSON form (bytes, tags...)."""
+    try:
+        view = _json_value(payload, 0)
+    except _NotJson:
+        return None
+    return view if isinstance(view, dict) else None
+
+
+def validate(payload: Mapping[str, Any]) -> bool:
+    """Whether a JSON-model payload validates against the schema of its own ``ver``."""
+    version = payload.get("ver")
+    try:
+        validator(version if isinstance(version, str) else DEFAULT_VERSION)(payload)
+    except fastjsonschema.JsonSchemaValueException:
+        return False
+    return True
