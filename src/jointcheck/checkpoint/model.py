@@ -8,6 +8,7 @@ Registrations (R3) are the one record that carries personal fields, and only enc
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -54,40 +55,51 @@ class Station:
 class EvidenceSummary:
     """The facts a decision was made on, without personal data (issue 4, what a check stores).
 
-    ``age_band`` is a coarse band (``0-2``, ``3-11``, ``12-17``, ``18-59``, ``60+``), never the
-    date of birth.
+    The same fields as ``policy.EvidenceSummary.as_dict()``; ``age_band`` is a coarse band
+    (``<3``, ``3-11``, ``12-17``, ``18-59``, ``60+``), never the date of birth.
     """
 
     credential_types: tuple[str, ...] = ()
-    colour: str | None = None
-    doses: int | None = None
-    series_complete: bool | None = None
+    code_colour: str | None = None
+    doses: int = 0
+    series: int | None = None
+    completed: bool = False
     contraindication_level: int | None = None
-    age_band: str | None = None
+    age_band: str = "unknown"
+    registered: bool = False
+    failed: tuple[str, ...] = ()
     pack_id: str = ""
     pack_version: str = ""
 
     def as_dict(self) -> dict[str, Any]:
         return {
             "credential_types": list(self.credential_types),
-            "colour": self.colour,
+            "code_colour": self.code_colour,
             "doses": self.doses,
-            "series_complete": self.series_complete,
+            "series": self.series,
+            "completed": self.completed,
             "contraindication_level": self.contraindication_level,
             "age_band": self.age_band,
+            "registered": self.registered,
+            "failed": list(self.failed),
             "pack_id": self.pack_id,
             "pack_version": self.pack_version,
         }
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> EvidenceSummary:
+    def from_dict(cls, data: Mapping[str, Any]) -> EvidenceSummary:
+        level = data.get("contraindication_level")
+        series = data.get("series")
         return cls(
-            credential_types=tuple(data.get("credential_types") or ()),
-            colour=data.get("colour"),
-            doses=data.get("doses"),
-            series_complete=data.get("series_complete"),
-            contraindication_level=data.get("contraindication_level"),
-            age_band=data.get("age_band"),
+            credential_types=tuple(str(t) for t in data.get("credential_types") or ()),
+            code_colour=data.get("code_colour"),
+            doses=int(data.get("doses") or 0),
+            series=int(series) if series is not None else None,
+            completed=bool(data.get("completed")),
+            contraindication_level=int(level) if level is not None else None,
+            age_band=str(data.get("age_band") or "unknown"),
+            registered=bool(data.get("registered")),
+            failed=tuple(str(f) for f in data.get("failed") or ()),
             pack_id=str(data.get("pack_id") or ""),
             pack_version=str(data.get("pack_version") or ""),
         )

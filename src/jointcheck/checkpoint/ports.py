@@ -14,32 +14,16 @@ from typing import Protocol
 
 from jointcheck.checkpoint.model import EvidenceSummary, Outcome, Registration
 from jointcheck.credentials.model import Verification
-
-
-@dataclass(frozen=True, slots=True)
-class IdDocumentFacts:
-    """What the server found for an ID document (R14): the person's current facts.
-
-    ``found`` is False when the registry has no such person; the other fields are then empty.
-    """
-
-    found: bool
-    masked_name: str = ""
-    subject_hash: str | None = None
-    dob: str = ""
-    colour: str | None = None
-    doses: int = 0
-    last_dose: str | None = None
-    series_complete: bool = False
-    contraindication_level: int | None = None
+from jointcheck.policy import IdCardLookup
 
 
 @dataclass(frozen=True, slots=True)
 class Presented:
-    """Everything one person showed: verified codes, or the facts behind an ID document."""
+    """Everything one person showed: verified codes, or what the server found for an ID
+    document (R14)."""
 
     verifications: tuple[Verification, ...] = ()
-    id_document: IdDocumentFacts | None = None
+    id_document: IdCardLookup | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -24,7 +24,6 @@ from jointcheck.checkpoint.model import (
 )
 from jointcheck.checkpoint.ports import (
     DecidePort,
-    IdDocumentFacts,
     LedgerPort,
     PolicyResult,
     Presented,
@@ -35,6 +34,7 @@ from jointcheck.credentials.model import HealthCode, Verification
 from jointcheck.credentials.reasons import Reason
 from jointcheck.credentials.reasons import message as credential_message
 from jointcheck.errors import InputError
+from jointcheck.policy import IdCardLookup
 
 MAX_CODES = 3
 MAX_FAMILY = 10
@@ -99,17 +99,17 @@ class Checkpoint:
         return [self.scan(codes, at, group_id=group) for codes in people]
 
     def check_id_document(
-        self, facts: IdDocumentFacts, at: datetime, group_id: str | None = None
+        self, facts: IdCardLookup | None, at: datetime, group_id: str | None = None
     ) -> tuple[CheckRecord, ScreenResult]:
-        """R14: a person without a phone, by the facts the server found for their document."""
+        """R14: a person without a phone, by what the server found for their document."""
         _require_aware(at)
-        if not facts.found:
+        if facts is None:
             zh, en = checkpoint_message(CheckpointReason.PERSON_NOT_FOUND)
             raise InputError(f"{en} / {zh}", code=CheckpointReason.PERSON_NOT_FOUND.value)
         result = self.decide(Presented(id_document=facts), at)
         extra = (CheckpointReason.ID_DOCUMENT.value,)
         return self._record(
-            result, at, facts.subject_hash, "id_document", group_id, extra_reasons=extra
+            result, at, facts.subject.id_hash, "id_document", group_id, extra_reasons=extra
         )
 
     def _with_ledger(self, verification: Verification, at: datetime) -> Verification:

@@ -19,7 +19,7 @@ from typing import Any, Protocol
 from jointcheck.checkpoint.outbox import Outbox, Pending
 from jointcheck.checkpoint.ports import SealPort
 
-BATCH_SIZE = 500
+BATCH_SIZE = 250
 
 
 @dataclass(frozen=True, slots=True)

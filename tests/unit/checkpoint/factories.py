@@ -14,6 +14,7 @@ from jointcheck.credentials.model import (
     CredentialType,
     HealthCode,
     Subject,
+    VaccinationEntry,
     Verification,
 )
 from jointcheck.credentials.reasons import Reason
@@ -48,6 +49,21 @@ def health_code(
     )
 
 
+def vaccination(dose: int = 2) -> VaccinationEntry:
+    return VaccinationEntry(
+        tg="840539006",
+        vp="J07BX03",
+        mp="BBIBP-CorV",
+        ma="ORG-100020693",
+        dn=dose,
+        sd=2,
+        dt=NOW.date(),
+        co="CN",
+        is_="Fangzi CDC",
+        ci="URN:UVCI:01:CN:TEST",
+    )
+
+
 def verified(credential: HealthCode) -> Verification:
     return Verification(reason=Reason.OK, type=credential.type, steps={}, credential=credential)
 
@@ -71,7 +87,7 @@ def fake_policy(presented: Presented, at: datetime) -> PolicyResult:
     summary = EvidenceSummary(pack_id="test-pack", pack_version="1")
     if presented.id_document is not None:
         doc = presented.id_document
-        outcome = Outcome.ADMIT if doc.series_complete else Outcome.PERSUADE
+        outcome = Outcome.ADMIT if doc.vaccinations else Outcome.PERSUADE
         return PolicyResult(outcome, ("ID",), summary, doc.masked_name, "证件", "document")
     bad = [v for v in presented.verifications if not v.valid]
     if bad:

@@ -5,11 +5,11 @@ from datetime import timedelta
 import pytest
 
 from jointcheck.checkpoint.model import Outcome, Tone
-from jointcheck.checkpoint.ports import IdDocumentFacts
-from jointcheck.credentials.model import CodeColour
+from jointcheck.credentials.model import CodeColour, Subject
 from jointcheck.errors import InputError
+from jointcheck.policy import IdCardLookup
 
-from .factories import NOW, FakeVerifier, checkpoint, health_code, verified
+from .factories import NOW, FakeVerifier, checkpoint, health_code, vaccination, verified
 
 
 def _verifier() -> FakeVerifier:
@@ -101,8 +101,12 @@ def test_family_check_gives_one_record_per_member_in_one_group() -> None:
 
 
 def test_id_document_path_decides_on_the_looked_up_facts() -> None:
-    facts = IdDocumentFacts(
-        found=True, masked_name="李*", subject_hash="cd" * 32, doses=2, series_complete=True
+    facts = IdCardLookup(
+        subject=Subject(dob="1950-03-01", fnt="LI", gnt="SI", id_hash="cd" * 32),
+        masked_name="李*",
+        looked_up_at=NOW,
+        colour=CodeColour.GREEN,
+        vaccinations=(vaccination(),),
     )
     record, screen = checkpoint().check_id_document(facts, NOW)
     assert record.outcome is Outcome.ADMIT
@@ -113,5 +117,5 @@ def test_id_document_path_decides_on_the_looked_up_facts() -> None:
 
 def test_unknown_id_document_says_so() -> None:
     with pytest.raises(InputError) as info:
-        checkpoint().check_id_document(IdDocumentFacts(found=False), NOW)
+        checkpoint().check_id_document(None, NOW)
     assert info.value.code == "PERSON_NOT_FOUND"
