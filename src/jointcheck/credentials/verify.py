@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from jointcheck.credentials import hcert
+from jointcheck.credentials import hcert, native
 from jointcheck.credentials.keys import KeyRing, NoRevocations, Revocations
 from jointcheck.credentials.model import Verification
 from jointcheck.credentials.pipeline import MAX_NUMERIC_DIGITS, failure, new_steps
@@ -32,6 +32,8 @@ Verifier = Callable[[str, VerifierContext], Verification]
 # One line per format: prefix -> verifier. Formats register here, nowhere else.
 FORMATS: dict[str, Verifier] = {
     hcert.PREFIX: hcert.verify_hcert,
+    native.HEALTH_CODE_PREFIX: native.verify_health_code,
+    native.CONTRAINDICATION_PREFIX: native.verify_contraindication,
 }
 
 
