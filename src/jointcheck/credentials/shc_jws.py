@@ -43,13 +43,18 @@ class CompactJws:
 
 
 def b64url_decode(text: str) -> bytes | None:
-    """Unpadded base64url (RFC 7515, 2); None for anything else."""
+    """Unpadded base64url (RFC 7515, 2); None for anything else.
+
+    Only the canonical spelling is accepted: with non-zero unused bits in the last character,
+    several texts would decode to one signature, and a copy of a card could pass for another.
+    """
     if len(text) % 4 == 1 or _B64URL.fullmatch(text) is None:
         return None
     try:
-        return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+        data = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
     except (binascii.Error, ValueError):
         return None
+    return data if b64url_encode(data) == text else None
 
 
 def b64url_encode(data: bytes) -> str:

@@ -7,6 +7,7 @@ issuer, and changes one thing.
 from __future__ import annotations
 
 import json
+import tracemalloc
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -15,6 +16,8 @@ from datetime import UTC, datetime, timedelta
 import factories as f
 import pytest
 import shc_cards as c
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from jointcheck.credentials.keys import Role, TrustedKey
 from jointcheck.credentials.model import Verification
@@ -138,6 +141,7 @@ CASES = {
     "other-p256-key-under-the-kid": Case(lambda: c.example_text(0), Reason.BAD_SIGNATURE, "signature", lambda: c.ctx(*_keys_with(f.ec_key(0).public_key()), examples=False)),
     "tampered-payload": Case(_tampered_payload, Reason.BAD_SIGNATURE, "signature"),
     "tampered-signature": Case(_tampered_signature, Reason.BAD_SIGNATURE, "signature"),
+    "non-canonical-base64url": Case(lambda: c.example_text(0)[:-1] + "1", Reason.JWS_MALFORMED, "jws"),
     "short-signature": Case(_short_signature, Reason.BAD_SIGNATURE, "signature"),
     "iss-of-another-issuer": Case(_signed(iss="https://elsewhere.example.org"), Reason.ISSUER_ROLE_MISSING, "signature"),
     "vc-without-health-card-type": Case(_signed(types=["https://smarthealth.cards#immunization"]), Reason.SCHEMA_INVALID, "schema"),
@@ -189,3 +193,67 @@ def test_clock_skew_admits_a_card_signed_moments_ahead_of_the_checkpoint_clock()
     assert verify_shc(c.example_text(0), slightly_behind).valid
     far_behind = c.ctx(at=nbf - timedelta(minutes=5))
     assert verify_shc(c.example_text(0), far_behind).reason is Reason.NOT_YET_VALID
+
+
+# --- whatever arrives, a reason code -------------------------------------------------------
+
+EXAMPLE = c.example_text(0)
+CONTEXT = c.ctx()
+REASONS = frozenset(Reason) - {Reason.OK}
+
+
+def _outcome(text: str) -> Reason:
+    result = verify_shc(text, CONTEXT)
+    assert isinstance(result, Verification)
+    return result.reason
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.integers(5, len(EXAMPLE) - 1), st.sampled_from("0123456789")),
+        min_size=1,
+        max_size=4,
+    )
+)
+def test_digits_changed_in_a_real_card_give_a_reason(changes):
+    text = list(EXAMPLE)
+    for position, digit in changes:
+        text[position] = digit
+    mutated = "".join(text)
+    assert _outcome(mutated) in (REASONS if mutated != EXAMPLE else {Reason.OK})
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(len("shc:/"), len(EXAMPLE) - 1))
+def test_a_truncated_card_gives_a_reason(length):
+    assert _outcome(EXAMPLE[:length]) in REASONS
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=300) | st.text(alphabet="0123456789/", max_size=300))
+def test_arbitrary_text_after_the_prefix_gives_a_reason(tail):
+    assert _outcome("shc:/" + tail) in REASONS
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.binary(max_size=200), st.binary(max_size=400), st.binary(max_size=70))
+def test_arbitrary_jws_segments_give_a_reason(header, body, signature):
+    jws = ".".join(b64url_encode(part) for part in (header, body, signature))
+    assert _outcome(encode_numeric(jws)) in REASONS
+
+
+def test_the_largest_payload_under_the_cap_stays_small_in_memory():
+    # A payload of empty objects is the most Python objects 64 KiB of JSON can make.
+    iss = json.dumps(c.EXAMPLE_ISS).encode()
+    body = b'{"iss":' + iss + b',"a":[' + b",".join([b"{}"] * ((MAX_INFLATED - 80) // 3)) + b"]}"
+    text = _with_body(c.deflate(body))
+    assert len(text) - len("shc:/") <= MAX_DIGITS
+    tracemalloc.start()
+    try:
+        result = verify_shc(text, CONTEXT)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert result.reason is Reason.BAD_SIGNATURE
+    assert peak < 10 * 1024 * 1024
