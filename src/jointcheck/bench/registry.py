@@ -13,6 +13,7 @@ from jointcheck.bench import BenchReport
 
 BENCHMARKS: dict[str, str] = {
     # name: "module:function"; each function is run(quick: bool) -> BenchReport
+    "certlogic": "jointcheck.bench.certlogic:run",
 }
 
 

@@ -58,10 +58,12 @@ def compile_if(operands: list[Any], compile_fn: CompileFn) -> Compiled:
 
     def if_(data: object) -> object:
         value = guard(data)
-        if value is True:
-            return then(data)
-        if value is False or value is None:
+        if value is None or value is False:
             return else_(data)
+        kind = type(value)
+        if kind is dict or kind is list or kind is str or value is True:
+            # Non-empty containers and strings are truthy, empty ones falsy (spec).
+            return then(data) if value else else_(data)
         return then(data) if _truth(value, "if-guard") else else_(data)
 
     return if_

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import functools
 import re
+from datetime import date
 from typing import Final
 
 from jointcheck.certlogic.semantics import CertLogicError
@@ -105,6 +106,9 @@ def civil_from_days(days: int) -> tuple[int, int, int]:
     return yoe + era * 400 + (month <= 2), month, day  # noqa: PLR2004
 
 
+_EPOCH_ORDINAL: Final = date(1970, 1, 1).toordinal()
+
+
 def _checked(ms: int, text: str) -> int:
     if -MAX_MS <= ms <= MAX_MS:
         return ms
@@ -128,33 +132,50 @@ def parse_date_time(text: str) -> int:
     year_s, month_s, day_s, hour_s, minute_s, second_s, frac, _z, sign, off_h, off_m = (
         match.groups()
     )
-    year = int(year_s)
-    month = int(month_s) if month_s else 12
+    ms = _days(int(year_s), month_s, day_s, text) * MS_PER_DAY
+    if hour_s is not None:
+        ms += _time_of_day(int(hour_s), int(minute_s), int(second_s), frac, text)
+        if sign is not None:
+            ms += _offset(sign, int(off_h), int(off_m or "0"), text)
+    if -MAX_MS <= ms <= MAX_MS:
+        return ms
+    raise CertLogicError(f"date-time out of range: {text}")
+
+
+def _days(year: int, month_s: str | None, day_s: str | None, text: str) -> int:
+    """Days since the epoch of a (partial) date; a partial date means its last day."""
+    if month_s is None:
+        return days_from_civil(year, 12, 31)
+    month = int(month_s)
     if not 1 <= month <= 12:  # noqa: PLR2004
         raise CertLogicError(f"not a valid date: {text}")
-    last_day = days_in_month(year, month)
-    day = int(day_s) if day_s else last_day
-    if not 1 <= day <= last_day:
-        raise CertLogicError(f"not a valid date: {text}")
-    ms = days_from_civil(year, month, day) * MS_PER_DAY
-    if hour_s is None:
-        return _checked(ms, text)
-    ms += _time_of_day(int(hour_s), int(minute_s), int(second_s), frac, text)
-    if sign is not None:
-        hours, minutes = int(off_h), int(off_m or "0")
-        if hours > 23 or minutes > 59:  # noqa: PLR2004
-            raise CertLogicError(f"not a valid timezone offset: {text}")
-        offset = hours * MS_PER_HOUR + minutes * 60_000
-        ms += -offset if sign == "+" else offset
-    return _checked(ms, text)
+    if day_s is None:
+        return days_from_civil(year, month, days_in_month(year, month))
+    day = int(day_s)
+    if year == 0:  # outside Python's date; the arithmetic below is proleptic Gregorian too
+        if not 1 <= day <= days_in_month(year, month):
+            raise CertLogicError(f"not a valid date: {text}")
+        return days_from_civil(year, month, day)
+    try:
+        return date(year, month, day).toordinal() - _EPOCH_ORDINAL
+    except ValueError:
+        raise CertLogicError(f"not a valid date: {text}") from None
+
+
+def _offset(sign: str, hours: int, minutes: int, text: str) -> int:
+    """What to add to a local time to reach UTC."""
+    if hours > 23 or minutes > 59:  # noqa: PLR2004
+        raise CertLogicError(f"not a valid timezone offset: {text}")
+    offset = hours * MS_PER_HOUR + minutes * 60_000
+    return -offset if sign == "+" else offset
 
 
 def _time_of_day(hour: int, minute: int, second: int, frac: str | None, text: str) -> int:
-    millis = int((frac or "")[:3].ljust(3, "0"))
-    # ISO 8601 (and ECMAScript's date-time string format) allow 24:00:00 for the end of a day.
-    if hour == 24 and minute == second == millis == 0:  # noqa: PLR2004
-        return MS_PER_DAY
+    millis = int(frac[:3].ljust(3, "0")) if frac else 0
     if hour > 23 or minute > 59 or second > 59:  # noqa: PLR2004
+        # ISO 8601 (and ECMAScript's date-time string format) allow 24:00:00, the day's end.
+        if hour == 24 and minute == second == millis == 0:  # noqa: PLR2004
+            return MS_PER_DAY
         raise CertLogicError(f"not a valid time of day: {text}")
     return ((hour * 60 + minute) * 60 + second) * 1000 + millis
 
