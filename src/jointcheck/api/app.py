@@ -1,0 +1,116 @@
+"""The FastAPI application: ``create_app(settings) -> FastAPI``.
+
+Nothing is built at import time: the factory reads settings, wires the services through
+``jointcheck.bootstrap`` and mounts the routers, so tests and ``uvicorn --factory`` each get
+an app of their own. ``jointcheck serve`` and ``jointcheck demo up`` serve it.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime, timedelta
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from jointcheck import __version__
+from jointcheck.api import routes_system, routes_verify
+from jointcheck.api.deps import AppServices
+from jointcheck.api.errors import install_error_handlers
+from jointcheck.api.middleware import BodyLimitMiddleware, RequestStateMiddleware
+from jointcheck.api.trust import ServerTrust, TrustPaths
+from jointcheck.bootstrap import Registry, build_registry
+from jointcheck.config import Settings, load_settings, refuse_weak_secret
+from jointcheck.errors import ConfigError
+from jointcheck.web import pages_auth, pages_home, pages_verify
+from jointcheck.web.session import Cookies
+
+log = logging.getLogger("jointcheck.api")
+
+UPLOAD_PATHS = ("/verify", "/api/verify/image")
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _session_secret(settings: Settings) -> str:
+    if settings.session_secret:
+        return refuse_weak_secret("JOINTCHECK_SESSION_SECRET", settings.session_secret)
+    # No secret configured (a bare `jointcheck serve` before `demo up`): sessions are signed
+    # with a key of this process only, so they end when it stops. Never a fixed default.
+    log.warning("no session secret configured: sign-ins last until the server stops")
+    return secrets.token_urlsafe(32)
+
+
+def _registry(settings: Settings) -> Registry | None:
+    try:
+        return build_registry(settings)
+    except ConfigError as exc:
+        # The verify page needs no database; sign-in and the holder page say they are
+        # unavailable until `jointcheck demo up` (or the operator) provides the keys.
+        log.warning("registry unavailable (%s): sign-in is off", exc.code)
+        return None
+
+
+def build_services(settings: Settings, clock: Callable[[], datetime]) -> AppServices:
+    return AppServices(
+        settings=settings,
+        clock=clock,
+        cookies=Cookies(_session_secret(settings)),
+        trust=ServerTrust(TrustPaths.of(settings), timedelta(seconds=settings.clock_skew_seconds)),
+        registry=_registry(settings),
+    )
+
+
+@asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    yield
+    services = app.state.services
+    if services.registry is not None:
+        services.registry.close()
+
+
+def create_app(
+    settings: Settings | None = None, *, clock: Callable[[], datetime] | None = None
+) -> FastAPI:
+    """A new application for ``settings`` (from the environment when None)."""
+    settings = settings if settings is not None else load_settings()
+    services = build_services(settings, clock or utc_now)
+    app = FastAPI(
+        title="jointcheck 证码联查",
+        version=__version__,
+        lifespan=_lifespan,
+        # The interactive docs load third-party scripts; the schema alone is served.
+        docs_url=None,
+        redoc_url=None,
+        openapi_url="/api/openapi.json",
+    )
+    app.state.services = services
+    app.state.timezone = settings.timezone
+    install_error_handlers(app)
+    upload_limit = max(settings.max_upload_bytes, settings.max_body_bytes)
+    app.add_middleware(
+        BodyLimitMiddleware,
+        default=settings.max_body_bytes,
+        limits=dict.fromkeys(UPLOAD_PATHS, upload_limit),
+    )
+    app.add_middleware(
+        RequestStateMiddleware,
+        cookies=services.cookies,
+        clock=services.clock,
+        secure=settings.secure_cookies,
+    )
+    app.mount("/static", StaticFiles(packages=[("jointcheck.web", "static")]), name="static")
+    for router in (
+        routes_system.router,
+        routes_verify.router,
+        pages_home.router,
+        pages_verify.router,
+        pages_auth.router,
+    ):
+        app.include_router(router)
+    return app
