@@ -1,0 +1,187 @@
+"""The checkpoint API (issue 4): enroll and revoke devices, the signed bundle, batches of
+checks, registrations and overrides, server-side scans and the ID-document path (R14), the
+server's time, and the day's counts.
+
+A device authenticates with its token (``Authorization: Bearer``); the entrance page served
+by the server for an enrolled device carries the token in an HttpOnly cookie instead, and its
+posts then need the CSRF header like any cookie-authenticated call. A device only ever reaches
+its own place (R6).
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from http import HTTPStatus
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request, Response
+
+from jointcheck.api.checkpoint_schemas import (
+    BatchIn,
+    EnrollIn,
+    IdDocumentIn,
+    OverrideRequestIn,
+    RegisterIn,
+    ScanIn,
+    parse_batch,
+)
+from jointcheck.api.checkpoint_service import BundleSource, CheckpointServer
+from jointcheck.api.deps import NowDep, ServicesDep, csrf_header_checked, require_role
+from jointcheck.api.errors import ApiError
+from jointcheck.bootstrap import build_registry
+from jointcheck.checkpoint.model import Registration, ScreenResult
+from jointcheck.credentials.keyfiles import public_pem
+from jointcheck.security.roles import Principal, Role
+from jointcheck.store.checkpoint_repository import Device
+
+router = APIRouter(prefix="/api/checkpoint", tags=["checkpoint"])
+DEVICE_COOKIE = "jc_device"
+ENROLLERS = (Role.DISTRICT_ADMIN, Role.STREET_STAFF, Role.COMMUNITY_ADMIN, Role.PLACE_OPERATOR)
+SERVER_KEY = "checkpoint"
+
+
+def checkpoint_server(request: Request, services: ServicesDep) -> CheckpointServer:
+    """The app's checkpoint server, built on first use (no engine at import time)."""
+    server = services.extras.get(SERVER_KEY)
+    if isinstance(server, CheckpointServer):
+        return server
+    settings = services.settings
+    registry = services.extras.get("registry") or build_registry(settings)
+    trust = settings.effective_trust_dir
+    server = CheckpointServer(
+        registry=registry,
+        source=BundleSource(
+            trust_list=trust / "trust-list.json",
+            revocations=trust / "revocations.jcrl",
+            root_public=trust / "root.pub.pem",
+            root_private=settings.secrets_dir / "root.key.pem",
+            pack_id=str(services.extras.get("pack_id", "fangzi-2021")),
+        ),
+        clock=services.clock,
+        clock_skew=timedelta(seconds=settings.clock_skew_seconds),
+    )
+    services.extras[SERVER_KEY] = server
+    if "registry" not in services.extras:
+        services.extras.setdefault("on_shutdown", []).append(registry.close)
+    del request
+    return server
+
+
+ServerDep = Annotated[CheckpointServer, Depends(checkpoint_server)]
+
+
+def current_device(request: Request, server: ServerDep, services: ServicesDep) -> Device:
+    """The device behind the bearer token or the entrance page's cookie; 401 otherwise."""
+    header = request.headers.get("authorization", "")
+    token = header[7:].strip() if header.lower().startswith("bearer ") else ""
+    if not token:
+        token = request.cookies.get(DEVICE_COOKIE, "")
+        if token and request.method not in {"GET", "HEAD"}:
+            csrf_header_checked(request, services)
+    device = server.device_for_token(token) if token else None
+    if device is None:
+        raise ApiError(HTTPStatus.UNAUTHORIZED, "DEVICE_UNKNOWN")
+    return device
+
+
+DeviceDep = Annotated[Device, Depends(current_device)]
+EnrollerDep = Annotated[Principal, Depends(require_role(*ENROLLERS))]
+
+
+@router.get("/time")
+def server_time(now: NowDep) -> dict[str, str]:
+    """The server's clock, for a device's skew (issue 4: compared at each sync)."""
+    return {"now": now.isoformat()}
+
+
+@router.post("/devices", dependencies=[Depends(csrf_header_checked)])
+def enroll(body: EnrollIn, principal: EnrollerDep, server: ServerDep) -> dict[str, Any]:
+    """Enroll a device for a place (and entrance) in the caller's scope; the token once."""
+    device, token = server.enroll(principal, body.place_id, body.entrance, body.label)
+    return {
+        "device_id": device.id,
+        "token": token,
+        "place_id": device.place_id,
+        "street_code": device.street_code,
+        "root_kid": device.root_kid,
+        "root_public_key": public_pem(server.root_public()).decode("ascii"),
+    }
+
+
+@router.post("/devices/{device_id}/revoke", dependencies=[Depends(csrf_header_checked)])
+def revoke(device_id: str, principal: EnrollerDep, server: ServerDep) -> dict[str, Any]:
+    """Revoke a lost terminal's token: it is refused from the next request on."""
+    if not server.revoke(principal, device_id):
+        raise ApiError(HTTPStatus.NOT_FOUND, "NOT_FOUND")
+    return {"device_id": device_id, "revoked": True}
+
+
+@router.get("/bundle")
+def bundle(device: DeviceDep, server: ServerDep) -> Response:
+    """The signed bundle, exactly as signed (the device checks it with its pinned key)."""
+    del device
+    row = server.bundle_document()
+    return Response(
+        row.document,
+        media_type="application/json",
+        headers={"X-Bundle-Version": str(row.version), "Cache-Control": "no-store"},
+    )
+
+
+@router.post("/events")
+def events(body: BatchIn, device: DeviceDep, server: ServerDep) -> dict[str, Any]:
+    """A batch of a device's events: stored once each, the bad ones refused by id."""
+    parsed = parse_batch(body.events)
+    result = server.ingest(
+        device,
+        parsed.checks,
+        parsed.registrations,
+        parsed.overrides,
+        parsed.refused,
+        skew_ms=body.skew_ms,
+    )
+    return {
+        "accepted": result.accepted,
+        "refused": [{"id": i, "code": c} for i, c in result.refused.items()],
+    }
+
+
+def _screen(screen: ScreenResult) -> dict[str, Any]:
+    return screen.as_dict()
+
+
+@router.post("/scan")
+def scan(body: ScanIn, device: DeviceDep, server: ServerDep) -> dict[str, Any]:
+    """Decide at the server for one person (or a family, R14) and store the checks."""
+    results = server.scan(device, body.groups())
+    return {"results": [_screen(s) for _, s in results]}
+
+
+@router.post("/id-document")
+def id_document(body: IdDocumentIn, device: DeviceDep, server: ServerDep) -> dict[str, Any]:
+    """R14: a person without a phone, looked up by document; the same kind of decision."""
+    record, screen = server.id_document(device, body.document_type, body.number, store=body.store)
+    return {"record": record.as_dict(), "result": _screen(screen)}
+
+
+@router.post("/register")
+def register(body: RegisterIn, device: DeviceDep, server: ServerDep) -> dict[str, Any]:
+    """R3 at the server: a persuaded person registered, admitted ADMIT_REGISTERED."""
+    person = Registration(
+        name=body.name, id_number=body.id_number, phone=body.phone, purpose=body.purpose
+    )
+    screen = server.register(device, body.check_id, person, body.document_type)
+    return {"result": _screen(screen)}
+
+
+@router.post("/override")
+def override(body: OverrideRequestIn, device: DeviceDep, server: ServerDep) -> dict[str, Any]:
+    """Admit against a DENY with a reason; recorded and audited."""
+    screen = server.override(device, body.check_id, body.reason, body.staff)
+    return {"result": _screen(screen)}
+
+
+@router.get("/counts")
+def counts(device: DeviceDep, server: ServerDep) -> dict[str, Any]:
+    """The day's counts of the device's place (Asia/Shanghai day)."""
+    return {"place_id": device.place_id, "counts": server.counts(device.place_id)}

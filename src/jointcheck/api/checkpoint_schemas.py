@@ -1,0 +1,217 @@
+"""Bodies of the checkpoint API, validated by pydantic and turned into the core's records.
+
+A batch is validated event by event, so that one bad event is refused by its id while the
+good ones are stored (issue 4, bad input).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
+
+from jointcheck.checkpoint.model import (
+    CheckRecord,
+    EvidenceSummary,
+    Outcome,
+    OverrideReason,
+    OverrideRecord,
+    Registration,
+)
+from jointcheck.checkpoint.registration import clean_registration
+from jointcheck.errors import InputError
+from jointcheck.store.checkpoint_repository import RegistrationIn
+
+MAX_BATCH = 300
+Id = Annotated[str, Field(min_length=8, max_length=36, pattern=r"^[0-9A-Za-z-]+$")]
+Code = Annotated[str, Field(max_length=40)]
+Short = Annotated[str, Field(max_length=64)]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class SummaryIn(_Strict):
+    credential_types: list[Code] = Field(default_factory=list, max_length=8)
+    code_colour: Literal["green", "yellow", "red"] | None = None
+    doses: int = Field(default=0, ge=0, le=20)
+    series: int | None = Field(default=None, ge=0, le=20)
+    completed: bool = False
+    contraindication_level: int | None = Field(default=None, ge=0, le=3)
+    age_band: Annotated[str, Field(max_length=8)] = "unknown"
+    registered: bool = False
+    failed: list[Code] = Field(default_factory=list, max_length=8)
+    pack_id: Short = ""
+    pack_version: Annotated[str, Field(max_length=32)] = ""
+
+
+class CheckIn(_Strict):
+    kind: Literal["check"]
+    id: Id
+    device_id: Id
+    place_id: Annotated[str, Field(max_length=20, pattern=r"^[0-9]+$")]
+    entrance_id: Code
+    street_code: Annotated[str, Field(min_length=9, max_length=9, pattern=r"^[0-9]+$")]
+    at: AwareDatetime
+    outcome: Outcome
+    reasons: list[Code] = Field(max_length=16)
+    summary: SummaryIn
+    subject_hash: Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")] | None = None
+    bundle_version: int = Field(ge=0)
+    stale: bool = False
+    via: Literal["code", "id_document"] = "code"
+    group_id: Id | None = None
+    follows: Id | None = None
+
+    def record(self) -> CheckRecord:
+        return CheckRecord(
+            id=self.id,
+            device_id=self.device_id,
+            place_id=self.place_id,
+            entrance_id=self.entrance_id,
+            street_code=self.street_code,
+            at=self.at,
+            outcome=self.outcome,
+            reasons=tuple(self.reasons),
+            summary=EvidenceSummary.from_dict(self.summary.model_dump()),
+            subject_hash=self.subject_hash,
+            bundle_version=self.bundle_version,
+            stale=self.stale,
+            via=self.via,
+            group_id=self.group_id,
+            follows=self.follows,
+        )
+
+
+class RegistrationEventIn(_Strict):
+    kind: Literal["registration"]
+    id: Id
+    check_id: Id
+    place_id: Annotated[str, Field(max_length=20)]
+    street_code: Annotated[str, Field(max_length=15)]
+    at: AwareDatetime
+    document_type: Literal["resident_id_card", "passport", "hk_macao_permit", "taiwan_permit"] = (
+        "resident_id_card"
+    )
+    name: Annotated[str, Field(max_length=50)]
+    id_number: Annotated[str, Field(max_length=30)]
+    phone: Annotated[str, Field(max_length=24)]
+    purpose: Annotated[str, Field(max_length=200)]
+
+    def record(self) -> RegistrationIn:
+        person = clean_registration(
+            Registration(
+                name=self.name, id_number=self.id_number, phone=self.phone, purpose=self.purpose
+            )
+        )
+        return RegistrationIn(self.id, self.check_id, self.at, person, self.document_type)
+
+
+class OverrideIn(_Strict):
+    kind: Literal["override"]
+    id: Id
+    check_id: Id
+    device_id: Id
+    place_id: Annotated[str, Field(max_length=20, pattern=r"^[0-9]+$")]
+    street_code: Annotated[str, Field(max_length=15)]
+    at: AwareDatetime
+    reason: OverrideReason
+    staff: Annotated[str, Field(min_length=1, max_length=50)]
+
+    def record(self) -> OverrideRecord:
+        return OverrideRecord(
+            id=self.id,
+            check_id=self.check_id,
+            device_id=self.device_id,
+            place_id=self.place_id,
+            street_code=self.street_code,
+            at=self.at,
+            reason=self.reason,
+            staff=self.staff,
+        )
+
+
+EventIn = Annotated[CheckIn | RegistrationEventIn | OverrideIn, Field(discriminator="kind")]
+_EVENT = TypeAdapter[CheckIn | RegistrationEventIn | OverrideIn](EventIn)
+
+
+class BatchIn(_Strict):
+    events: list[dict[str, Any]] = Field(max_length=MAX_BATCH)
+    skew_ms: int | None = Field(default=None, ge=-86_400_000, le=86_400_000)
+
+
+class Parsed:
+    """A batch sorted into records, and the events refused with their codes."""
+
+    def __init__(self) -> None:
+        self.checks: list[CheckRecord] = []
+        self.registrations: list[RegistrationIn] = []
+        self.overrides: list[OverrideRecord] = []
+        self.refused: dict[str, str] = {}
+
+
+def _event_id(raw: dict[str, Any], index: int) -> str:
+    value = raw.get("id")
+    return value[:36] if isinstance(value, str) and value else f"#{index}"
+
+
+def parse_batch(events: list[dict[str, Any]]) -> Parsed:
+    parsed = Parsed()
+    for index, raw in enumerate(events):
+        try:
+            event = _EVENT.validate_python(raw)
+            if isinstance(event, CheckIn):
+                parsed.checks.append(event.record())
+            elif isinstance(event, OverrideIn):
+                parsed.overrides.append(event.record())
+            else:
+                parsed.registrations.append(event.record())
+        except ValidationError:
+            parsed.refused[_event_id(raw, index)] = "EVENT_INVALID"
+        except InputError as exc:
+            parsed.refused[_event_id(raw, index)] = exc.code
+    return parsed
+
+
+class EnrollIn(_Strict):
+    place_id: int = Field(ge=1)
+    entrance: Annotated[str, Field(max_length=100)] = ""
+    label: Annotated[str, Field(max_length=100)] = ""
+
+
+class ScanIn(_Strict):
+    """One person's codes, or several people's (R14, family check)."""
+
+    codes: list[Annotated[str, Field(max_length=8192)]] = Field(default_factory=list, max_length=3)
+    people: list[list[Annotated[str, Field(max_length=8192)]]] = Field(
+        default_factory=list, max_length=10
+    )
+
+    def groups(self) -> list[list[str]]:
+        return self.people or [self.codes]
+
+
+class IdDocumentIn(_Strict):
+    document_type: Literal["resident_id_card", "passport", "hk_macao_permit", "taiwan_permit"] = (
+        "resident_id_card"
+    )
+    number: Annotated[str, Field(min_length=5, max_length=30)]
+    store: bool = True
+
+
+class RegisterIn(_Strict):
+    check_id: Id
+    document_type: Literal["resident_id_card", "passport", "hk_macao_permit", "taiwan_permit"] = (
+        "resident_id_card"
+    )
+    name: Annotated[str, Field(max_length=50)]
+    id_number: Annotated[str, Field(max_length=30)]
+    phone: Annotated[str, Field(max_length=24)]
+    purpose: Annotated[str, Field(max_length=200)]
+
+
+class OverrideRequestIn(_Strict):
+    check_id: Id
+    reason: OverrideReason
+    staff: Annotated[str, Field(min_length=1, max_length=50)]

@@ -1,0 +1,404 @@
+"""The server side of the checkpoint: devices, the signed bundle, ingest, server-side scans,
+the ID-document path (R14) and the day's counts, over the registry's store.
+
+Kept out of the routes so that the routes only translate HTTP, and the benchmarks and tests
+can drive the same code.
+"""
+
+from __future__ import annotations
+
+import base64
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+from cryptography.hazmat.primitives.asymmetric import ec
+
+from jointcheck.bootstrap import Registry
+from jointcheck.checkpoint.bundle import Bundle, accept_bundle, root_kid, sign_bundle
+from jointcheck.checkpoint.model import (
+    TONES,
+    CheckRecord,
+    OverrideReason,
+    OverrideRecord,
+    Registration,
+    ScreenResult,
+    Station,
+)
+from jointcheck.checkpoint.reasons import CheckpointReason, checkpoint_message
+from jointcheck.checkpoint.registration import override, register
+from jointcheck.checkpoint.runtime import Runtime, checkpoint_for, open_runtime
+from jointcheck.checkpoint.sealing import DeviceSealer
+from jointcheck.credentials.keyfiles import read_signing_key
+from jointcheck.credentials.masking import mask_id_number
+from jointcheck.credentials.model import CodeColour, Subject, VaccinationEntry
+from jointcheck.credentials.replay import PresentationLedger
+from jointcheck.errors import ConfigError, InputError
+from jointcheck.policy import IdCardLookup, load_shipped, shipped_pack_text
+from jointcheck.registry.model import PersonHealth
+from jointcheck.security.idcard import check_document
+from jointcheck.security.roles import Principal, Role
+from jointcheck.store.checkpoint_models import BundleRow
+from jointcheck.store.checkpoint_repository import (
+    Device,
+    RegistrationIn,
+    SqlCheckpoint,
+    StoredBundle,
+    district_day,
+)
+
+STREET_CODE_LENGTH = 9
+DEFAULT_RETENTION_DAYS = 28
+
+
+@dataclass(frozen=True, slots=True)
+class IngestResult:
+    accepted: list[str]
+    refused: dict[str, str]
+
+
+@dataclass(frozen=True, slots=True)
+class BundleSource:
+    """Where the server finds what it signs into a bundle."""
+
+    trust_list: Path
+    revocations: Path
+    root_public: Path
+    root_private: Path
+    pack_id: str
+
+
+def device_principal(device: Device) -> Principal:
+    return Principal(
+        account_id=0,
+        username=f"device:{device.id}"[:64],
+        role=Role.CHECKPOINT_DEVICE,
+        scope_code=device.admin_code,
+        place_id=device.place_id,
+    )
+
+
+def _vaccinations(health: PersonHealth) -> tuple[VaccinationEntry, ...]:
+    return tuple(
+        VaccinationEntry(
+            tg="840539006",
+            vp="J07BX03",
+            mp=v.product,
+            ma="",
+            dn=v.dose_number,
+            sd=v.series_doses,
+            dt=v.vaccinated_on,
+            co="CN",
+            is_=v.site,
+            ci="",
+        )
+        for v in sorted(health.vaccinations, key=lambda v: v.dose_number, reverse=True)
+    )
+
+
+def _contraindication_level(health: PersonHealth, today: date) -> int | None:
+    grades = [
+        c.institution_grade
+        for c in health.contraindications
+        if c.valid_from <= today and (c.valid_to is None or today <= c.valid_to)
+    ]
+    return max(grades) if grades else None
+
+
+@dataclass(slots=True)
+class CheckpointServer:
+    registry: Registry
+    source: BundleSource
+    clock: Callable[[], datetime]
+    clock_skew: timedelta = timedelta(seconds=30)
+    _runtime: Runtime | None = None
+    _ledgers: dict[int, PresentationLedger] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    # Bundles ---------------------------------------------------------------------------------
+    def root_public(self) -> ec.EllipticCurvePublicKey:
+        from jointcheck.credentials.keyfiles import read_public_key
+
+        key = read_public_key(self.source.root_public)
+        if not isinstance(key, ec.EllipticCurvePublicKey):
+            raise ConfigError("the district root key must be ECDSA P-256")
+        return key
+
+    def publish(self, max_age: timedelta | None = None) -> int:
+        """Sign the current trust list, revocations and pack into a new bundle version."""
+        key = read_signing_key(self.source.root_private)
+        if not isinstance(key, ec.EllipticCurvePrivateKey):
+            raise ConfigError("the district root key must be ECDSA P-256")
+        pack = load_shipped(self.source.pack_id)
+        revocations = (
+            base64.b64encode(self.source.revocations.read_bytes()).decode("ascii")
+            if self.source.revocations.is_file()
+            else ""
+        )
+        with self.registry.uow() as uow:
+            repo = SqlCheckpoint(uow.session)
+            bundle = Bundle(
+                version=repo.next_bundle_version(),
+                issued_at=self.clock(),
+                max_age=max_age or timedelta(hours=pack.parameters.bundle_max_age_hours),
+                trust_list=self.source.trust_list.read_text(encoding="utf-8"),
+                revocations=revocations,
+                pack=shipped_pack_text(self.source.pack_id),
+                pack_id=pack.id,
+                pack_version=pack.version,
+                root_kid=root_kid(key.public_key()),
+            )
+            repo.add_bundle(
+                BundleRow(
+                    version=bundle.version,
+                    issued_at=bundle.issued_at,
+                    pack_id=bundle.pack_id,
+                    pack_version=bundle.pack_version,
+                    retention_days=pack.parameters.retention_days,
+                    document=sign_bundle(bundle, key),
+                )
+            )
+            uow.commit()
+        with self._lock:
+            self._runtime = None
+        return bundle.version
+
+    def bundle_document(self) -> StoredBundle:
+        with self.registry.uow() as uow:
+            row = SqlCheckpoint(uow.session).latest_bundle()
+        if row is None:
+            if not self.source.root_private.is_file():
+                raise ConfigError("no bundle published", code="BUNDLE_MISSING")
+            self.publish()
+            return self.bundle_document()
+        return row
+
+    def runtime(self) -> Runtime:
+        with self._lock:
+            cached = self._runtime
+        row = self.bundle_document()
+        if cached is not None and cached.bundle.version == row.version:
+            return cached
+        bundle = accept_bundle(row.document, self.root_public(), None)
+        runtime = open_runtime(bundle, self.root_public(), self.clock_skew)
+        with self._lock:
+            self._runtime = runtime
+        return runtime
+
+    # Devices ---------------------------------------------------------------------------------
+    def enroll(
+        self, principal: Principal, place_id: int, entrance: str, label: str
+    ) -> tuple[Device, str]:
+        place = self.registry.places.get(principal, place_id)
+        if place is None:
+            raise InputError("no such place in your scope", code="PLACE_UNKNOWN")
+        entrance_id = next((e.id for e in place.entrances if e.name == entrance), None)
+        if entrance and entrance_id is None:
+            raise InputError("no such entrance at this place", code="ENTRANCE_UNKNOWN")
+        with self.registry.uow() as uow:
+            device, token = SqlCheckpoint(uow.session).enroll(
+                place_id=place_id,
+                entrance_id=entrance_id,
+                street_code=place.admin_code[:STREET_CODE_LENGTH],
+                admin_code=place.admin_code,
+                root_kid=root_kid(self.root_public()),
+                label=label[:100],
+                by=principal.account_id or None,
+                now=self.clock(),
+            )
+            uow.commit()
+        return device, token
+
+    def device_for_token(self, token: str) -> Device | None:
+        with self.registry.uow() as uow:
+            return SqlCheckpoint(uow.session).device_for_token(token)
+
+    def revoke(self, principal: Principal, device_id: str) -> bool:
+        with self.registry.uow() as uow:
+            repo = SqlCheckpoint(uow.session)
+            device = repo.device(device_id)
+            if device is None or self.registry.places.get(principal, device.place_id) is None:
+                return False
+            done = repo.revoke(device_id, self.clock())
+            uow.commit()
+        return done
+
+    def station(self, device: Device) -> Station:
+        place = self.registry.places.get(device_principal(device), device.place_id)
+        if place is None:
+            raise InputError("the device's place is gone", code="PLACE_UNKNOWN")
+        entrance = next((e.name for e in place.entrances if e.id == device.entrance_id), "")
+        return Station(
+            device_id=device.id,
+            place_id=str(device.place_id),
+            entrance_id=entrance or "main",
+            street_code=device.street_code,
+            category=place.category,
+        )
+
+    # Ingest ----------------------------------------------------------------------------------
+    def ingest(
+        self,
+        device: Device,
+        checks: Sequence[CheckRecord],
+        registrations: Sequence[RegistrationIn],
+        overrides: Sequence[OverrideRecord],
+        refused: dict[str, str],
+        skew_ms: int | None = None,
+    ) -> IngestResult:
+        """Store a device's batch in one transaction; events of another place are refused."""
+        refused = dict(refused)
+        place = str(device.place_id)
+
+        def mine(event_id: str, place_id: str, street: str) -> bool:
+            if place_id != place or street != device.street_code:
+                refused[event_id] = "PLACE_MISMATCH"
+                return False
+            return True
+
+        checks = [c for c in checks if mine(c.id, c.place_id, c.street_code)]
+        overrides = [o for o in overrides if mine(o.id, o.place_id, o.street_code)]
+        now = self.clock()
+        with self.registry.uow() as uow:
+            repo = SqlCheckpoint(uow.session)
+            retention = self._retention(repo)
+            repo.add_checks(checks, now)
+            repo.add_overrides(overrides, now)
+            repo.add_registrations(
+                registrations,
+                street_code=device.street_code,
+                place_id=device.place_id,
+                cipher=self.registry.cipher,
+                retention_days=retention,
+                now=now,
+            )
+            repo.seen(device.id, now, skew_ms)
+            uow.commit()
+        accepted = [c.id for c in checks] + [o.id for o in overrides]
+        accepted += [r.id for r in registrations]
+        return IngestResult(accepted, refused)
+
+    @staticmethod
+    def _retention(repo: SqlCheckpoint) -> int:
+        row = repo.latest_bundle()
+        return row.retention_days if row is not None else DEFAULT_RETENTION_DAYS
+
+    def purge(self) -> int:
+        with self.registry.uow() as uow:
+            gone = SqlCheckpoint(uow.session).purge_registrations(district_day(self.clock()))
+            uow.commit()
+        return gone
+
+    def counts(self, place_id: int, day: date | None = None) -> dict[str, int]:
+        with self.registry.uow() as uow:
+            return SqlCheckpoint(uow.session).day_counts(
+                place_id, day or district_day(self.clock())
+            )
+
+    # Server-side decisions -------------------------------------------------------------------
+    def _ledger(self, place_id: int) -> PresentationLedger:
+        with self._lock:
+            return self._ledgers.setdefault(place_id, PresentationLedger())
+
+    def scan(
+        self, device: Device, people: Sequence[Sequence[str]]
+    ) -> list[tuple[CheckRecord, ScreenResult]]:
+        """Decide at the server for a device served by it, and store the checks at once."""
+        checkpoint = checkpoint_for(
+            self.runtime(), self.station(device), self._ledger(device.place_id)
+        )
+        now = self.clock()
+        results = (
+            [checkpoint.scan(people[0], now)]
+            if len(people) == 1
+            else checkpoint.scan_family(people, now)
+        )
+        self.ingest(device, [r for r, _ in results], [], [], {})
+        return results
+
+    def id_document(
+        self, device: Device, document_type: str, number: str, *, store: bool
+    ) -> tuple[CheckRecord, ScreenResult]:
+        """R14: look the person up by document and decide as for codes."""
+        now = self.clock()
+        lookup = self._lookup(device, document_type, number, now)
+        checkpoint = checkpoint_for(
+            self.runtime(), self.station(device), self._ledger(device.place_id)
+        )
+        record, screen = checkpoint.check_id_document(lookup, now)
+        if store:
+            self.ingest(device, [record], [], [], {})
+        return record, screen
+
+    def _stored_check(self, device: Device, check_id: str) -> CheckRecord:
+        with self.registry.uow() as uow:
+            record = SqlCheckpoint(uow.session).get_check(device.street_code, check_id)
+        if record is None or record.place_id != str(device.place_id):
+            raise InputError("no such check at this place", code="CHECK_UNKNOWN")
+        return record
+
+    def register(
+        self, device: Device, check_id: str, person: Registration, document_type: str
+    ) -> ScreenResult:
+        """R3 at the server: the registered check and the sealed registration, stored."""
+        persuaded = self._stored_check(device, check_id)
+        checkpoint = checkpoint_for(
+            self.runtime(), self.station(device), self._ledger(device.place_id)
+        )
+        # The core seals for a device's outbox; here the registration goes straight to the
+        # store, which seals each field under the district PII key, so a key of this call
+        # only is enough.
+        sealer = DeviceSealer(DeviceSealer.new_key())
+        now = self.clock()
+        record, sealed, screen = register(checkpoint, persuaded, person, sealer, now)
+        item = RegistrationIn(sealed.id, record.id, now, sealer.open(sealed.sealed), document_type)
+        self.ingest(device, [record], [item], [], {})
+        return screen
+
+    def override(
+        self, device: Device, check_id: str, reason: OverrideReason, staff: str
+    ) -> ScreenResult:
+        denied = self._stored_check(device, check_id)
+        checkpoint = checkpoint_for(
+            self.runtime(), self.station(device), self._ledger(device.place_id)
+        )
+        record = override(checkpoint, denied, reason, staff, self.clock())
+        self.ingest(device, [], [], [record], {})
+        zh, en = checkpoint_message(CheckpointReason.OVERRIDDEN)
+        return ScreenResult(
+            check_id=denied.id,
+            outcome=denied.outcome,
+            tone=TONES[denied.outcome],
+            masked_name="",
+            reasons=(*denied.reasons, CheckpointReason.OVERRIDDEN.value),
+            message_zh=zh,
+            message_en=en,
+            stale=denied.stale,
+        )
+
+    def _lookup(
+        self, device: Device, document_type: str, number: str, now: datetime
+    ) -> IdCardLookup | None:
+        today = district_day(now)
+        check = check_document(document_type, number, today)
+        if not check.ok:
+            raise InputError("the document number is not valid", code="ID_NUMBER_INVALID")
+        health = self.registry.persons.health_by_document(
+            device_principal(device), document_type, check.number
+        )
+        if health is None:
+            return None
+        colour = health.code.colour if health.code is not None else None
+        dob = check.birth_date.isoformat() if check.birth_date else str(health.birth_year or "")
+        id_hash = self.registry.cipher.lookup_hash(document_type, check.number).hex()
+        masked = mask_id_number(check.number)
+        return IdCardLookup(
+            subject=Subject(dob=dob, fnt="", gnt="", id_hash=id_hash),
+            masked_name=masked,
+            looked_up_at=now,
+            colour=CodeColour(colour) if colour is not None else None,
+            vaccinations=_vaccinations(health),
+            contraindication_level=_contraindication_level(health, today),
+        )

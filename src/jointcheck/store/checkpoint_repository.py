@@ -1,0 +1,419 @@
+"""The checkpoint tables behind one session: devices, bundles, ingest, counts, purge.
+
+Ingest stores each event id once (``INSERT ... ON CONFLICT DO NOTHING RETURNING``) and adds to
+the daily counts only what it really inserted, so a batch sent twice counts once. The caller's
+unit of work commits: a batch is written whole or not at all.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import uuid
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from jointcheck.checkpoint.model import (
+    CheckRecord,
+    EvidenceSummary,
+    Outcome,
+    OverrideRecord,
+    Registration,
+)
+from jointcheck.security.pii import FieldCipher
+from jointcheck.store.checkpoint_models import (
+    BundleRow,
+    CheckEventRow,
+    DailyCountRow,
+    DeviceRow,
+    OverrideEventRow,
+    RegistrationEventRow,
+)
+from jointcheck.store.models import AuditRow
+
+# The calendar day of the district: what a street's daily collection (R5) means by "today".
+DISTRICT_TZ = ZoneInfo("Asia/Shanghai")
+OUTCOME_COLUMN = {
+    Outcome.ADMIT: "admitted",
+    Outcome.ADMIT_REGISTERED: "registered",
+    Outcome.PERSUADE: "persuaded",
+    Outcome.DENY: "denied",
+}
+COUNT_COLUMNS = (
+    "checks", "admitted", "registered", "persuaded", "denied", "overrides", "registrations", "stale"
+)  # fmt: skip
+REGISTRATIONS = "checkpoint_registrations"
+
+
+def district_day(at: datetime) -> date:
+    return at.astimezone(DISTRICT_TZ).date()
+
+
+def token_hash(token: str) -> bytes:
+    # Tokens are 32 random bytes: a plain SHA-256 is enough (nothing to brute-force).
+    return hashlib.sha256(token.encode("ascii", errors="replace")).digest()
+
+
+@dataclass(frozen=True, slots=True)
+class RegistrationIn:
+    """A registration as uploaded: the device's ids and the person's fields (R3)."""
+
+    id: str
+    check_id: str
+    at: datetime
+    person: Registration
+    document_type: str
+
+
+@dataclass(frozen=True, slots=True)
+class StoredBundle:
+    version: int
+    issued_at: datetime
+    retention_days: int
+    document: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class Device:
+    id: str
+    place_id: int
+    entrance_id: int | None
+    street_code: str
+    admin_code: str
+    root_kid: str
+    revoked: bool
+
+
+def _device(row: DeviceRow) -> Device:
+    return Device(
+        row.id,
+        row.place_id,
+        row.entrance_id,
+        row.street_code,
+        row.admin_code,
+        row.root_kid,
+        row.revoked_at is not None,
+    )
+
+
+def _check_row(record: CheckRecord, now: datetime) -> dict[str, Any]:
+    s = record.summary
+    return {
+        "street_code": record.street_code,
+        "day": district_day(record.at),
+        "id": record.id,
+        "place_id": int(record.place_id),
+        "entrance_id": record.entrance_id,
+        "device_id": record.device_id,
+        "at": record.at,
+        "received_at": now,
+        "outcome": record.outcome.value,
+        "reasons": " ".join(record.reasons)[:400],
+        "credential_types": " ".join(s.credential_types)[:160],
+        "code_colour": s.code_colour,
+        "doses": s.doses,
+        "series": s.series,
+        "completed": s.completed,
+        "contraindication_level": s.contraindication_level,
+        "age_band": s.age_band[:8],
+        "pack_id": s.pack_id,
+        "pack_version": s.pack_version,
+        "subject_hash": record.subject_hash,
+        "bundle_version": record.bundle_version,
+        "stale": record.stale,
+        "via": record.via,
+        "group_id": record.group_id,
+        "follows": record.follows,
+    }
+
+
+def _record(row: CheckEventRow) -> CheckRecord:
+    return CheckRecord(
+        id=row.id,
+        device_id=row.device_id,
+        place_id=str(row.place_id),
+        entrance_id=row.entrance_id,
+        street_code=row.street_code,
+        at=row.at,
+        outcome=Outcome(row.outcome),
+        reasons=tuple(row.reasons.split()),
+        summary=EvidenceSummary(
+            credential_types=tuple(row.credential_types.split()),
+            code_colour=row.code_colour,
+            doses=row.doses,
+            series=row.series,
+            completed=row.completed,
+            contraindication_level=row.contraindication_level,
+            age_band=row.age_band,
+            pack_id=row.pack_id,
+            pack_version=row.pack_version,
+        ),
+        subject_hash=row.subject_hash,
+        bundle_version=row.bundle_version,
+        stale=row.stale,
+        via=row.via,
+        group_id=row.group_id,
+        follows=row.follows,
+    )
+
+
+class SqlCheckpoint:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        dialect = session.get_bind().dialect.name
+        self._insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+
+    # Devices ---------------------------------------------------------------------------------
+    def enroll(
+        self,
+        *,
+        place_id: int,
+        entrance_id: int | None,
+        street_code: str,
+        admin_code: str,
+        root_kid: str,
+        label: str,
+        by: int | None,
+        now: datetime,
+    ) -> tuple[Device, str]:
+        """A new device and its token; only the token's hash is kept."""
+        token = secrets.token_urlsafe(32)
+        row = DeviceRow(
+            id=str(uuid.uuid4()),
+            token_hash=token_hash(token),
+            place_id=place_id,
+            entrance_id=entrance_id,
+            street_code=street_code,
+            admin_code=admin_code,
+            label=label,
+            root_kid=root_kid,
+            enrolled_at=now,
+            enrolled_by=by,
+        )
+        self.session.add(row)
+        self.session.flush()
+        return _device(row), token
+
+    def device(self, device_id: str) -> Device | None:
+        row = self.session.get(DeviceRow, device_id)
+        return _device(row) if row else None
+
+    def device_for_token(self, token: str) -> Device | None:
+        row = self.session.scalar(
+            select(DeviceRow).where(DeviceRow.token_hash == token_hash(token))
+        )
+        return _device(row) if row is not None and row.revoked_at is None else None
+
+    def revoke(self, device_id: str, now: datetime) -> bool:
+        result = self.session.execute(
+            update(DeviceRow)
+            .where(DeviceRow.id == device_id, DeviceRow.revoked_at.is_(None))
+            .values(revoked_at=now)
+        )
+        return bool(getattr(result, "rowcount", 0))
+
+    def seen(self, device_id: str, now: datetime, skew_ms: int | None) -> None:
+        values: dict[str, Any] = {"last_seen_at": now}
+        if skew_ms is not None:
+            values["last_skew_ms"] = skew_ms
+        self.session.execute(update(DeviceRow).where(DeviceRow.id == device_id).values(**values))
+
+    def devices(self, place_id: int) -> Sequence[DeviceRow]:
+        return self.session.scalars(
+            select(DeviceRow).where(DeviceRow.place_id == place_id).order_by(DeviceRow.enrolled_at)
+        ).all()
+
+    # Bundles ---------------------------------------------------------------------------------
+    def latest_bundle(self) -> StoredBundle | None:
+        row = self.session.scalar(select(BundleRow).order_by(BundleRow.version.desc()).limit(1))
+        if row is None:
+            return None
+        return StoredBundle(row.version, row.issued_at, row.retention_days, row.document)
+
+    def next_bundle_version(self) -> int:
+        return (
+            int(self.session.scalar(select(func.coalesce(func.max(BundleRow.version), 0))) or 0) + 1
+        )
+
+    def add_bundle(self, row: BundleRow) -> None:
+        self.session.add(row)
+        self.session.flush()
+
+    # Ingest ----------------------------------------------------------------------------------
+    def add_checks(self, records: Sequence[CheckRecord], now: datetime) -> list[str]:
+        """Insert new checks; the ids really inserted (a repeated id is skipped)."""
+        if not records:
+            return []
+        stmt = self._insert(CheckEventRow).on_conflict_do_nothing().returning(CheckEventRow.id)
+        inserted = set(self.session.scalars(stmt, [_check_row(r, now) for r in records]).all())
+        counts: Counter[tuple[str, date, int, str]] = Counter()
+        for r in records:
+            if r.id in inserted:
+                key = (r.street_code, district_day(r.at), int(r.place_id))
+                counts[(*key, "checks")] += 1
+                counts[(*key, OUTCOME_COLUMN[r.outcome])] += 1
+                if r.stale:
+                    counts[(*key, "stale")] += 1
+        self._add_counts(counts)
+        return [r.id for r in records if r.id in inserted]
+
+    def add_overrides(self, records: Sequence[OverrideRecord], now: datetime) -> list[str]:
+        if not records:
+            return []
+        rows = [
+            {
+                "street_code": r.street_code,
+                "day": district_day(r.at),
+                "id": r.id,
+                "check_id": r.check_id,
+                "place_id": int(r.place_id),
+                "device_id": r.device_id,
+                "at": r.at,
+                "received_at": now,
+                "reason": r.reason.value,
+                "staff": r.staff,
+            }
+            for r in records
+        ]
+        stmt = (
+            self._insert(OverrideEventRow).on_conflict_do_nothing().returning(OverrideEventRow.id)
+        )
+        inserted = set(self.session.scalars(stmt, rows).all())
+        counts: Counter[tuple[str, date, int, str]] = Counter()
+        for r in records:
+            if r.id in inserted:
+                counts[(r.street_code, district_day(r.at), int(r.place_id), "overrides")] += 1
+                self._audit_override(r, now)
+        self._add_counts(counts)
+        return [r.id for r in records if r.id in inserted]
+
+    def _audit_override(self, r: OverrideRecord, now: datetime) -> None:
+        # Overrides are audited like any exceptional act at the gate: a signal for R8.
+        self.session.add(
+            AuditRow(
+                admin_code=r.street_code,
+                id=uuid.uuid4(),
+                at=now,
+                actor_account_id=None,
+                actor_username=f"device:{r.device_id}"[:64],
+                actor_role="checkpoint_device",
+                action="checkpoint.override",
+                subject_kind="check",
+                subject_id=r.check_id,
+                reason=r.reason.value,
+                detail=f'{{"place_id": {int(r.place_id)}, "staff": "{r.staff[:50]}"}}',
+            )
+        )
+
+    def add_registrations(
+        self,
+        items: Sequence[RegistrationIn],
+        *,
+        street_code: str,
+        place_id: int,
+        cipher: FieldCipher,
+        retention_days: int,
+        now: datetime,
+    ) -> list[str]:
+        """R3 registrations, sealed field by field (R6), purged after RETENTION_DAYS."""
+        if not items:
+            return []
+        rows = []
+        for item in items:
+            day = district_day(item.at)
+            seal = {
+                column: cipher.seal(value, table=REGISTRATIONS, column=column, row_id=item.id)
+                for column, value in (
+                    ("name_enc", item.person.name),
+                    ("id_number_enc", item.person.id_number),
+                    ("phone_enc", item.person.phone),
+                    ("purpose_enc", item.person.purpose),
+                )
+            }
+            rows.append(
+                {
+                    "street_code": street_code,
+                    "day": day,
+                    "id": item.id,
+                    "check_id": item.check_id,
+                    "place_id": place_id,
+                    "at": item.at,
+                    "received_at": now,
+                    "id_lookup": cipher.lookup_hash(item.document_type, item.person.id_number),
+                    "purge_after": date.fromordinal(day.toordinal() + retention_days),
+                    **seal,
+                }
+            )
+        stmt = (
+            self._insert(RegistrationEventRow)
+            .on_conflict_do_nothing()
+            .returning(RegistrationEventRow.id)
+        )
+        inserted = set(self.session.scalars(stmt, rows).all())
+        counts: Counter[tuple[str, date, int, str]] = Counter(
+            (street_code, district_day(i.at), place_id, "registrations")
+            for i in items
+            if i.id in inserted
+        )
+        self._add_counts(counts)
+        return [i.id for i in items if i.id in inserted]
+
+    def _add_counts(self, counts: Counter[tuple[str, date, int, str]]) -> None:
+        per_key: dict[tuple[str, date, int], dict[str, int]] = {}
+        for (street, day, place, column), n in counts.items():
+            per_key.setdefault((street, day, place), dict.fromkeys(COUNT_COLUMNS, 0))[column] += n
+        if not per_key:
+            return
+        rows = [
+            {"street_code": s, "day": d, "place_id": p, **values}
+            for (s, d, p), values in sorted(per_key.items())
+        ]
+        stmt = self._insert(DailyCountRow)
+        table = DailyCountRow.__table__
+        stmt = stmt.on_conflict_do_update(
+            index_elements=["street_code", "day", "place_id"],
+            set_={c: table.c[c] + stmt.excluded[c] for c in COUNT_COLUMNS},
+        )
+        self.session.execute(stmt, rows)
+
+    # Reading ---------------------------------------------------------------------------------
+    def day_counts(self, place_id: int, day: date) -> dict[str, int]:
+        row = self.session.scalar(
+            select(DailyCountRow).where(
+                DailyCountRow.place_id == place_id, DailyCountRow.day == day
+            )
+        )
+        return {c: int(getattr(row, c)) if row else 0 for c in COUNT_COLUMNS}
+
+    def get_check(self, street_code: str, check_id: str) -> CheckRecord | None:
+        row = self.session.scalar(
+            select(CheckEventRow).where(
+                CheckEventRow.street_code == street_code, CheckEventRow.id == check_id
+            )
+        )
+        return _record(row) if row is not None else None
+
+    def check_ids(self, ids: Iterable[str]) -> set[str]:
+        wanted = list(ids)
+        found: set[str] = set()
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start : start + 500]
+            found.update(
+                self.session.scalars(select(CheckEventRow.id).where(CheckEventRow.id.in_(chunk)))
+            )
+        return found
+
+    def purge_registrations(self, today: date) -> int:
+        """Delete registrations past their retention (R6); the daily counts keep the numbers."""
+        result = self.session.execute(
+            delete(RegistrationEventRow).where(RegistrationEventRow.purge_after < today)
+        )
+        return int(getattr(result, "rowcount", 0))
