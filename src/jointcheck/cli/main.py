@@ -8,7 +8,7 @@ from __future__ import annotations
 import typer
 
 from jointcheck import __version__
-from jointcheck.cli import bench, certlogic
+from jointcheck.cli import bench, certlogic, credentials, db, demo, trust
 
 app = typer.Typer(
     name="jointcheck",
@@ -21,6 +21,13 @@ app = typer.Typer(
 # Feature sub-apps, one line each.
 app.command(name="bench")(bench.bench)
 app.add_typer(certlogic.app, name="certlogic")
+app.add_typer(db.app, name="db")
+app.add_typer(demo.app, name="demo")
+app.add_typer(trust.keys_app, name="keys")
+app.add_typer(trust.trust_app, name="trust")
+app.add_typer(trust.revocation_app, name="revocation")
+app.add_typer(credentials.issue_app, name="issue")
+app.command(name="verify")(credentials.verify)
 
 
 @app.command()

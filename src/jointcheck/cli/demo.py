@@ -1,0 +1,151 @@
+"""``jointcheck demo seed`` and ``jointcheck demo up``: a newcomer's demo district (issue 4).
+
+``demo up`` creates ``var/`` and the key files in ``var/secrets`` (0600) when missing,
+migrates, seeds the synthetic district when it is empty, prints the pages and the demo logins,
+and serves the app. The demo passwords are for the demo only: they are printed on screen.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import typer
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+)
+from rich.table import Table
+
+from jointcheck.config import SECRET_NAMES, Settings, load_settings
+
+if TYPE_CHECKING:
+    from jointcheck.bootstrap import Registry
+    from jointcheck.registry.demo import DemoDistrict
+    from jointcheck.registry.seeding import SeedReport
+
+app = typer.Typer(help="The synthetic demo district.", no_args_is_help=True)
+console = Console()
+
+PAGES = (
+    ("/", "首页 Home"),
+    ("/login", "登录 Sign in (the demo logins below)"),
+    ("/docs", "API (OpenAPI)"),
+)
+
+
+def ensure_secrets(var_dir: Path) -> list[str]:
+    """Create var/secrets/<name> (0600) with a random key for each secret not in the environment."""
+    from jointcheck.security.pii import new_key_text
+
+    secrets_dir = var_dir / "secrets"
+    secrets_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+    created = []
+    for name in SECRET_NAMES:
+        path = secrets_dir / name
+        if os.environ.get(f"JOINTCHECK_{name.upper()}") or path.exists():
+            continue
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "w", encoding="ascii") as handle:
+            handle.write(new_key_text() + "\n")
+        created.append(name)
+    return created
+
+
+def _seed(registry: Registry, district: DemoDistrict) -> SeedReport:
+    from jointcheck.registry.seeding import DemoSeeder
+
+    columns = (
+        TextColumn("{task.description:>10}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+    )
+    with Progress(*columns, console=console) as bar:
+        tasks: dict[str, TaskID] = {}
+
+        def progress(stage: str, done: int, total: int) -> None:
+            if stage not in tasks:
+                tasks[stage] = bar.add_task(stage, total=total)
+            bar.update(tasks[stage], completed=done)
+
+        return DemoSeeder(registry.uow, registry.cipher).seed(district, progress)
+
+
+def _prepare(settings: Settings) -> Registry:
+    from jointcheck.bootstrap import build_registry
+    from jointcheck.store.migrate import upgrade
+
+    upgrade(settings.effective_database_url)
+    return build_registry(settings)
+
+
+@app.command()
+def seed(
+    residents: int = typer.Option(5000, min=0, max=200_000, help="synthetic residents"),
+    places: int = typer.Option(200, min=18, max=5000, help="places, across every category"),
+) -> None:
+    """Migrate and seed the synthetic demo district (adds only what is missing)."""
+    from jointcheck.registry.demo import build_demo
+
+    ensure_secrets(Settings().var_dir)
+    settings = load_settings()
+    registry = _prepare(settings)
+    try:
+        report = _seed(registry, build_demo(residents=residents, places=places))
+    finally:
+        registry.close()
+    console.print(
+        f"added {report.units} units, {report.places} places, {report.persons} residents, "
+        f"{report.accounts} accounts"
+    )
+
+
+def _print_welcome(district: DemoDistrict, host: str, port: int) -> None:
+    base = f"http://{host}:{port}"
+    pages = Table(title="jointcheck 证码联查 demo", show_header=True)
+    pages.add_column("page")
+    pages.add_column("what")
+    for path, what in PAGES:
+        pages.add_row(base + path, what)
+    console.print(pages)
+    logins = Table(title="demo logins (demo only, never use these passwords elsewhere)")
+    for column in ("username", "password", "role", "scope"):
+        logins.add_column(column)
+    for account in district.accounts:
+        scope = account.place[1] if account.place else account.scope_code
+        logins.add_row(account.username, account.password, account.role.value, scope)
+    console.print(logins)
+
+
+@app.command()
+def up(
+    host: str = typer.Option("127.0.0.1", help="address to listen on"),
+    port: int = typer.Option(8000, min=1, max=65535, help="port to listen on"),
+) -> None:
+    """Create keys if missing, migrate, seed if empty, print the logins and serve the app."""
+    import uvicorn
+
+    from jointcheck.registry.demo import build_demo
+
+    created = ensure_secrets(Settings().var_dir)
+    if created:
+        console.print(f"created key files in var/secrets (0600): {', '.join(created)}")
+    settings = load_settings()
+    registry = _prepare(settings)
+    district = build_demo()
+    try:
+        with registry.uow() as uow:
+            empty = uow.persons.count(scope_code=district.district_code) == 0
+        if empty:
+            _seed(registry, district)
+    finally:
+        registry.close()
+    _print_welcome(district, host, port)
+    uvicorn.run("jointcheck.api.app:create_app", factory=True, host=host, port=port)
