@@ -17,7 +17,7 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from jointcheck import __version__
-from jointcheck.api import routes_system, routes_verify
+from jointcheck.api import checkpoint, routes_system, routes_verify
 from jointcheck.api.deps import AppServices
 from jointcheck.api.errors import install_error_handlers
 from jointcheck.api.middleware import BodyLimitMiddleware, RequestStateMiddleware
@@ -108,6 +108,7 @@ def create_app(
     for router in (
         routes_system.router,
         routes_verify.router,
+        checkpoint.router,
         pages_home.router,
         pages_verify.router,
         pages_auth.router,
