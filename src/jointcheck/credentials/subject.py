@@ -189,3 +189,23 @@ def subject_from_claim(claim: object) -> Subject | None:
     return Subject(
         dob=dob, fnt=fnt, gnt=gnt, id_hash=id_hash.hex() if id_hash is not None else None
     )
+
+
+def district_subject(
+    subject: Subject, claims: Mapping[Any, Any], vaccination_issuer: bool
+) -> Subject:
+    """A DCC's subject with the ``id_hash`` of our subject claim, when our issuer signed it.
+
+    Only a key the trust list gives the VACCINATION_ISSUER role (our district's) is believed
+    about the keyed hash; the claim must also agree with the DCC's own dob and names, so the
+    hash can never bind a certificate to someone else.
+    """
+    claimed = subject_from_claim(claims.get(SUBJECT_CLAIM)) if vaccination_issuer else None
+    if claimed is None or claimed.id_hash is None:
+        return subject
+    agrees = (
+        claimed.dob == subject.dob
+        and normalise_name(claimed.fnt) == normalise_name(subject.fnt)
+        and normalise_name(claimed.gnt) == normalise_name(subject.gnt)
+    )
+    return Subject(subject.dob, subject.fnt, subject.gnt, claimed.id_hash) if agrees else subject
