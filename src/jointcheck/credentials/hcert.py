@@ -24,6 +24,7 @@ refreshed code cannot cure them and the inspector must hear about them first.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 from collections.abc import Mapping
 from datetime import UTC, date, datetime, timedelta
@@ -43,6 +44,7 @@ from jointcheck.credentials.model import (
     Verification,
 )
 from jointcheck.credentials.reasons import Reason
+from jointcheck.credentials.subject import district_subject
 
 if TYPE_CHECKING:
     from jointcheck.credentials.verify import VerifierContext as Ctx
@@ -188,6 +190,11 @@ def verify_hcert(text: str, ctx: Ctx) -> Verification:
     if credential is None:  # a date that the schema only annotates (format) does not parse
         steps["schema"] = False
         return Verification(Reason.SCHEMA_INVALID, credential_type, dict(steps))
+    # Our district's certificates also carry the subject claim (-70001, subject.py).
+    ours = district_subject(
+        credential.subject, envelope.claims.raw, Role.VACCINATION_ISSUER in key.roles
+    )
+    credential = dataclasses.replace(credential, subject=ours)
     return Verification(Reason.OK, credential_type, dict(steps), credential)
 
 
