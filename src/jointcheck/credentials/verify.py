@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from jointcheck.credentials import hcert, native
+from jointcheck.credentials import hcert, native, shc
 from jointcheck.credentials.keys import KeyRing, NoRevocations, Revocations
 from jointcheck.credentials.model import Verification
 from jointcheck.credentials.pipeline import MAX_NUMERIC_DIGITS, failure, new_steps
@@ -34,6 +34,7 @@ FORMATS: dict[str, Verifier] = {
     hcert.PREFIX: hcert.verify_hcert,
     native.HEALTH_CODE_PREFIX: native.verify_health_code,
     native.CONTRAINDICATION_PREFIX: native.verify_contraindication,
+    "shc:/": shc.verify_shc,
 }
 
 

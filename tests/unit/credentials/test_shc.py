@@ -18,6 +18,7 @@ from jointcheck.credentials.shc import STEPS, verify_shc, verify_shc_chunks
 from jointcheck.credentials.shc_jws import inflate, parse_compact
 from jointcheck.credentials.shc_keys import ShcRevocations, load_crl, load_jwks
 from jointcheck.credentials.shc_numeric import decode_numeric, reassemble_chunks, split_qr
+from jointcheck.credentials.verify import verify
 from jointcheck.errors import TrustListError
 
 ALL_PASSED = dict.fromkeys(STEPS, True)
@@ -284,3 +285,19 @@ def test_a_key_without_the_shc_issuer_role_is_not_enough():
     dcc_role = TrustedKey(key.kid, key.public_key, frozenset({Role.DCC_SIGNER}), c.EXAMPLE_ISS)
     result = verify_shc(c.example_text(0), c.ctx(dcc_role, examples=False))
     assert result.reason is Reason.ISSUER_ROLE_MISSING
+
+
+# --- through the one entry point ----------------------------------------------------------
+
+
+def test_verify_dispatches_shc_cards():
+    result = verify(c.example_text(0), c.ctx())
+    assert result.reason is Reason.OK
+    assert result.type is CredentialType.SHC_IMMUNIZATION
+    assert list(result.steps) == list(STEPS)
+
+
+def test_verify_on_one_chunk_asks_for_the_others():
+    result = verify(c.example_text(2, 2), c.ctx())
+    assert result.reason is Reason.SHC_CHUNKS_INCOMPLETE
+    assert result.credential is None
