@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from datetime import date, datetime
+from datetime import date
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -50,26 +50,19 @@ def _construct_mapping(loader: yaml.SafeLoader, node: yaml.MappingNode) -> dict[
     return loader.construct_mapping(node)
 
 
+def _construct_timestamp(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> str:
+    # Dates stay ISO text, as the schema and CertLogic read them; _date checks them.
+    return str(loader.construct_scalar(node))
+
+
 _UniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+_UniqueKeyLoader.add_constructor("tag:yaml.org,2002:timestamp", _construct_timestamp)
 
 
 @cache
 def _schema_validator() -> Any:  # noqa: ANN401 - fastjsonschema's compiled validator is untyped
     text = resources.files("jointcheck.policy").joinpath("pack.schema.json").read_text("utf-8")
     return fastjsonschema.compile(json.loads(text))
-
-
-def _dates_as_text(value: Any) -> Any:  # noqa: ANN401 - walks arbitrary YAML
-    # YAML reads 2021-09-01 as a date; the schema (and CertLogic) speak ISO strings.
-    if isinstance(value, datetime):
-        return value.isoformat()
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, list):
-        return [_dates_as_text(v) for v in value]
-    if isinstance(value, dict):
-        return {k: _dates_as_text(v) for k, v in value.items()}
-    return value
 
 
 def _schema_path(exc: fastjsonschema.JsonSchemaValueException) -> str:
@@ -172,7 +165,7 @@ def _parameters(raw: dict[str, Any], rule_ids: set[str]) -> Parameters:
 
 def load_pack(source: str | Path) -> Pack:
     """A pack from a file (``Path``) or from its YAML text (``str``); PolicyPackError if bad."""
-    raw = _dates_as_text(_read(source))
+    raw = _read(source)
     if not isinstance(raw, dict):
         raise PolicyPackError("a policy pack is a YAML mapping")
     try:

@@ -53,9 +53,13 @@ ERIKA = Subject(dob="1964-08-12", fnt="MUSTERMANN", gnt="ERIKA")
 
 
 def health_code(
-    colour: str = "green", subject: Subject = ADULT, *, age: timedelta = timedelta(seconds=30)
+    colour: str = "green",
+    subject: Subject = ADULT,
+    *,
+    age: timedelta = timedelta(seconds=30),
+    at: datetime = AT,
 ) -> HealthCode:
-    issued = AT - age
+    issued = at - age
     return HealthCode(
         type=CredentialType.HEALTH_CODE,
         subject=subject,
@@ -169,9 +173,10 @@ def smart_health_card(
 def id_card(
     colour: str | None = "green", *, subject: Subject = ADULT,
     vaccinations: Iterable[VaccinationEntry] = (), level: int | None = None,
+    age: timedelta = timedelta(seconds=5),
 ) -> IdCardLookup:  # fmt: skip
     return IdCardLookup(
-        subject=subject, masked_name="张*", looked_up_at=AT - timedelta(seconds=5),
+        subject=subject, masked_name="张*", looked_up_at=AT - age,
         colour=CodeColour(colour) if colour else None, vaccinations=tuple(vaccinations),
         contraindication_level=level,
     )  # fmt: skip
@@ -206,3 +211,9 @@ def decide(
     evidence: Evidence, venue: str = "hotels", pack_id: str = "fangzi-2021", at: datetime = AT
 ) -> Decision:
     return evaluate(evidence, venue, pack(pack_id), at)
+
+
+def evaluate_at(
+    evidence: Evidence, venue: str, compiled: CompiledPack, at: datetime = AT
+) -> Decision:
+    return evaluate(evidence, venue, compiled, at)
