@@ -23,6 +23,7 @@ from jointcheck.credentials.model import (
     Subject,
     VaccinationEntry,
 )
+from jointcheck.credentials.subject import transliterate as chinese_transliteration
 
 HEALTH_CARD_TYPE = "https://smarthealth.cards#health-card"
 CVX = "http://hl7.org/fhir/sid/cvx"
@@ -31,6 +32,7 @@ COVID_19 = "840539006"  # SNOMED CT, the DCC disease-agent-targeted value set
 # Limits of datetime: a claim outside them is not a time (RFC 7519 NumericDate).
 _MIN_TIME, _MAX_TIME = -62135596800.0, 253402300799.0
 _RID = re.compile(r"[A-Za-z0-9_-]{1,24}")
+_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
 _DATE = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})")
 _MRNA, _VECTOR, _INACTIVATED, _PROTEIN = (
     "1119349007",
@@ -194,11 +196,13 @@ def _subject(patients: list[dict[str, Any]]) -> tuple[Subject, str]:
     family = family if isinstance(family, str) else ""
     given = " ".join(_strings(name.get("given")))
     dob = patient.get("birthDate")
-    subject = Subject(
-        dob=dob if isinstance(dob, str) else "",
-        fnt=transliterate(family),
-        gnt=transliterate(given),
-    )
+    dob = dob if isinstance(dob, str) else ""
+    if _HAN.search(family + given):
+        # A Chinese name is written family name first, and transliterated as our own
+        # credentials do it (pinyin, ICAO 9303), so that it binds to them (issue 2).
+        fnt, gnt = chinese_transliteration(family + given)
+        return Subject(dob=dob, fnt=fnt, gnt=gnt), family + given
+    subject = Subject(dob=dob, fnt=transliterate(family), gnt=transliterate(given))
     return subject, " ".join(part for part in (given, family) if part)
 
 

@@ -301,3 +301,7 @@ def test_verify_on_one_chunk_asks_for_the_others():
     result = verify(c.example_text(2, 2), c.ctx())
     assert result.reason is Reason.SHC_CHUNKS_INCOMPLETE
     assert result.credential is None
+
+
+def test_a_card_without_exp_does_not_expire():
+    assert verify_shc(c.example_text(0), c.ctx(at=datetime(2100, 1, 1, tzinfo=UTC))).valid

@@ -7,10 +7,11 @@ from datetime import date
 import pytest
 import shc_cards as c
 
-from jointcheck.credentials.model import SmartHealthCard
+from jointcheck.credentials.model import SmartHealthCard, Subject
 from jointcheck.credentials.reasons import Reason
 from jointcheck.credentials.shc import verify_shc
 from jointcheck.credentials.shc_fhir import transliterate
+from jointcheck.credentials.subject import same_subject
 
 ISSUER = c.ShcIssuer()
 SNOMED = "http://snomed.info/sct"
@@ -106,3 +107,18 @@ def test_the_subject_is_the_patient_with_transliterated_names():
 )
 def test_icao_9303_transliteration(name, icao):
     assert transliterate(name) == icao
+
+
+def test_a_chinese_name_is_transliterated_as_our_own_credentials_do():
+    card = verified(c.patient("欧阳", ("娜娜",)))
+    assert (card.subject.fnt, card.subject.gnt) == ("OUYANG", "NANA")
+    assert card.name == "欧阳娜娜"
+    assert same_subject(card.subject, Subject(dob="1951-01-20", fnt="OUYANG", gnt="NANA"))
+
+
+def test_a_card_binds_to_a_dcc_of_the_same_person_by_dob_and_name():
+    card = verified(c.patient())
+    dcc_subject = Subject(dob="1951-01-20", fnt="ANYPERSON", gnt="JOHN<B")
+    assert same_subject(card.subject, dcc_subject)
+    assert not same_subject(card.subject, Subject(dob="1951-01-21", fnt="ANYPERSON", gnt="JOHN<B"))
+    assert not same_subject(card.subject, Subject(dob="1951-01-20", fnt="ANYONE", gnt="JOHN<B"))
