@@ -26,7 +26,12 @@ from jointcheck.certlogic.compiled_logic import (
     compile_in,
     compile_not,
 )
-from jointcheck.certlogic.forms import DATE_COMPARISONS, INTEGER_COMPARISONS, describe
+from jointcheck.certlogic.forms import (
+    DATE_COMPARISONS,
+    INTEGER_COMPARISONS,
+    NESTED_TOO_DEEPLY,
+    describe,
+)
 from jointcheck.certlogic.semantics import (
     CertLogicError,
     access,
@@ -53,17 +58,20 @@ def compile_expression(expr: object) -> Compiled:
     Raises ``CertLogicError`` at once if the expression is not valid (the validator's first
     issue); the returned function raises ``CertLogicError`` where evaluation would.
     """
-    issues = validate(expr)
-    if issues:
-        first = issues[0]
-        raise CertLogicError(f"{first.message} (in {describe(first.expr)})")
-    return compile_node(expr)
+    try:
+        issues = validate(expr)
+        if issues:
+            first = issues[0]
+            raise CertLogicError(f"{first.message} (in {describe(first.expr)})")
+        return compile_node(expr)
+    except RecursionError:
+        raise CertLogicError(NESTED_TOO_DEEPLY) from None
 
 
 def compile_node(expr: object) -> Compiled:
     """The closure for one (valid) node."""
     if isinstance(expr, str | bool | int | float):
-        constant = expr
+        constant = int(expr) if isinstance(expr, float) else expr  # 2.0 is the integer 2
         return lambda _data: constant
     if isinstance(expr, list):
         return _compile_array(expr)
@@ -78,7 +86,7 @@ def _compile_array(items: list[Any]) -> Compiled:
     # on arrays are by identity, so sharing one list between evaluations would show).
     parts = [compile_node(item) for item in items]
     if all(isinstance(item, str | bool | int | float) for item in items):
-        constants = tuple(items)
+        constants = tuple(int(item) if isinstance(item, float) else item for item in items)
         return lambda _data: list(constants)
     return lambda data: [part(data) for part in parts]
 
@@ -175,7 +183,7 @@ def _compile_plus(_op: str, operands: list[Any]) -> Compiled:
             raise CertLogicError('left-hand side of a "+" operation must be an integer')
         if not is_int(b):
             raise CertLogicError('right-hand side of a "+" operation must be an integer')
-        return a + b
+        return int(a) + int(b)
 
     return plus
 

@@ -17,6 +17,7 @@ from jointcheck.certlogic.forms import (
     DATE_COMPARISONS,
     INTEGER_COMPARISONS,
     INVALID,
+    NESTED_TOO_DEEPLY,
     NOT_A_VAR,
     NOT_AN_OPERATION,
     describe,
@@ -42,15 +43,22 @@ def evaluate(expr: object, data: object) -> object:
     Raises ``CertLogicError`` when the expression is invalid or an operation meets operands of
     the wrong type (spec: the evaluator "throws an error"); ``run_rule`` turns that into a value.
     """
+    try:
+        return _eval(expr, data)
+    except RecursionError:
+        raise CertLogicError(NESTED_TOO_DEEPLY) from None
+
+
+def _eval(expr: object, data: object) -> object:
     if isinstance(expr, dict):
         return _operation(expr, data)
     if isinstance(expr, list):
-        return [evaluate(item, data) for item in expr]
+        return [_eval(item, data) for item in expr]
     if isinstance(expr, str | bool | int):
         return expr
     if isinstance(expr, float):
         if expr.is_integer():
-            return expr
+            return int(expr)  # JSON has one number type: 2.0 is the integer 2
         raise CertLogicError(f"{expr!r} is a non-integer number")
     raise CertLogicError(f"{INVALID}: {describe(expr)}")
 
@@ -72,13 +80,13 @@ def _operation(expr: dict[str, Any], data: object) -> object:
 
 
 def _if(_op: str, operands: list[Any], data: object) -> object:
-    guard = evaluate(operands[0], data)
+    guard = _eval(operands[0], data)
     truth = truthiness(guard)
     if truth is None:
         raise CertLogicError(
             f"if-guard evaluates to something neither truthy, nor falsy: {describe(guard)}"
         )
-    return evaluate(operands[1] if truth else operands[2], data)
+    return _eval(operands[1] if truth else operands[2], data)
 
 
 def _and(_op: str, operands: list[Any], data: object) -> object:
@@ -86,7 +94,7 @@ def _and(_op: str, operands: list[Any], data: object) -> object:
     # operand evaluated must be truthy or falsy, the last one included.
     value: object = True
     for operand in operands:
-        value = evaluate(operand, data)
+        value = _eval(operand, data)
         truth = truthiness(value)
         if truth is None:
             raise CertLogicError(
@@ -98,7 +106,7 @@ def _and(_op: str, operands: list[Any], data: object) -> object:
 
 
 def _not(_op: str, operands: list[Any], data: object) -> bool:
-    value = evaluate(operands[0], data)
+    value = _eval(operands[0], data)
     truth = truthiness(value)
     if truth is None:
         raise CertLogicError(
@@ -108,25 +116,25 @@ def _not(_op: str, operands: list[Any], data: object) -> bool:
 
 
 def _equals(_op: str, operands: list[Any], data: object) -> bool:
-    return strict_equals(evaluate(operands[0], data), evaluate(operands[1], data))
+    return strict_equals(_eval(operands[0], data), _eval(operands[1], data))
 
 
 def _in(_op: str, operands: list[Any], data: object) -> bool:
-    item = evaluate(operands[0], data)
-    array = evaluate(operands[1], data)
+    item = _eval(operands[0], data)
+    array = _eval(operands[1], data)
     if not isinstance(array, list):
         raise CertLogicError('right-hand side of an "in" operation must be an array')
     return membership(item, array)
 
 
 def _plus(_op: str, operands: list[Any], data: object) -> object:
-    left = evaluate(operands[0], data)
-    right = evaluate(operands[1], data)
+    left = _eval(operands[0], data)
+    right = _eval(operands[1], data)
     if not is_int(left):
         raise CertLogicError('left-hand side of a "+" operation must be an integer')
     if not is_int(right):
         raise CertLogicError('right-hand side of a "+" operation must be an integer')
-    return left + right
+    return int(left) + int(right)  # integral floats are integers: 1.0 + 2 is 3
 
 
 def compare(operator: str, values: list[int] | list[float | int]) -> bool:
@@ -142,7 +150,7 @@ def compare(operator: str, values: list[int] | list[float | int]) -> bool:
 
 
 def _integer_comparison(operator: str, operands: list[Any], data: object) -> bool:
-    values = [evaluate(operand, data) for operand in operands]
+    values = [_eval(operand, data) for operand in operands]
     integers = [value for value in values if is_int(value)]
     if len(integers) != len(values):
         raise CertLogicError("all operands of a comparison operation must be of integer type")
@@ -150,7 +158,7 @@ def _integer_comparison(operator: str, operands: list[Any], data: object) -> boo
 
 
 def _date_comparison(operator: str, operands: list[Any], data: object) -> bool:
-    values = [evaluate(operand, data) for operand in operands]
+    values = [_eval(operand, data) for operand in operands]
     instants = [value.ms for value in values if isinstance(value, DateTime)]
     if len(instants) != len(values):
         raise CertLogicError("all operands of a date-time comparison must be date-times")
@@ -158,35 +166,35 @@ def _date_comparison(operator: str, operands: list[Any], data: object) -> bool:
 
 
 def _plus_time(_op: str, operands: list[Any], data: object) -> DateTime:
-    text = evaluate(operands[0], data)
+    text = _eval(operands[0], data)
     if not isinstance(text, str):
         raise CertLogicError(f'date argument of "plusTime" must be a string: {describe(text)}')
     return DateTime(plus_time(parse_date_time(text), int(operands[1]), operands[2]))
 
 
 def _dcc_date_of_birth(_op: str, operands: list[Any], data: object) -> DateTime:
-    text = evaluate(operands[0], data)
+    text = _eval(operands[0], data)
     if not isinstance(text, str):
         raise CertLogicError(f'operand of "dccDateOfBirth" must be a string: {describe(text)}')
     return DateTime(dcc_date_of_birth(text))
 
 
 def _reduce(_op: str, operands: list[Any], data: object) -> object:
-    array = evaluate(operands[0], data)
+    array = _eval(operands[0], data)
     if array is None:
         # Operating on null gives the initial value (JsonLogic suite, "Filter, map, ...").
-        return evaluate(operands[2], data)
+        return _eval(operands[2], data)
     if not isinstance(array, list):
         raise CertLogicError("operand of reduce evaluated to a non-null non-array")
-    accumulator = evaluate(operands[2], data)
+    accumulator = _eval(operands[2], data)
     lambda_ = operands[1]
     for current in array:
-        accumulator = evaluate(lambda_, {"accumulator": accumulator, "current": current})
+        accumulator = _eval(lambda_, {"accumulator": accumulator, "current": current})
     return accumulator
 
 
 def _extract_from_uvci(_op: str, operands: list[Any], data: object) -> str | None:
-    uvci = evaluate(operands[0], data)
+    uvci = _eval(operands[0], data)
     if uvci is not None and not isinstance(uvci, str):
         raise CertLogicError(
             '"UVCI" argument (#1) of "extractFromUVCI" must be either a string or null'

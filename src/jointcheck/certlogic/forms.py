@@ -35,6 +35,7 @@ OPERATORS: Final = frozenset(
 NOT_AN_OPERATION: Final = 'operation not of the form { "<operator>": [ <values...> ] }'
 NOT_A_VAR: Final = 'not of the form { "var": "<path>" }'
 INVALID: Final = "invalid CertLogic expression"
+NESTED_TOO_DEEPLY: Final = "expression nested too deeply to evaluate"
 
 
 def describe(value: object) -> str:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from jointcheck.certlogic.evaluator import evaluate
-from jointcheck.certlogic.forms import describe
+from jointcheck.certlogic.forms import NESTED_TOO_DEEPLY, describe
 from jointcheck.certlogic.semantics import CertLogicError
 
 
@@ -43,10 +43,8 @@ def run_rule(logic: object, data: object) -> RuleResult:
     except CertLogicError as exc:
         return RuleResult(passed=False, reason=RuleReason.CERTLOGIC_ERROR, error=str(exc))
     except RecursionError:
-        # An expression nested deeper than the interpreter's stack: an evaluation error too.
-        return RuleResult(
-            passed=False, reason=RuleReason.CERTLOGIC_ERROR, error="expression nested too deeply"
-        )
+        # A compiled expression's closures nest as deeply as the expression did.
+        return RuleResult(passed=False, reason=RuleReason.CERTLOGIC_ERROR, error=NESTED_TOO_DEEPLY)
     if value is True:
         return RuleResult(passed=True, reason=RuleReason.OK, value=True)
     error = "" if value is False else f"the rule evaluated to {describe(value)}, not a boolean"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from jointcheck.certlogic import RuleReason, compile_expression, run_rule
+from jointcheck.certlogic import CertLogicError, RuleReason, compile_expression, run_rule
 
 MINOR = {
     "after": [
@@ -46,7 +46,12 @@ def test_an_invalid_rule_is_an_error_value_too():
     assert result.reason == RuleReason.CERTLOGIC_ERROR
     assert result.error == 'not of the form { "var": "<path>" }'
     deep = run_rule(_nested(5000), None)
-    assert deep.reason == RuleReason.CERTLOGIC_ERROR
+    assert (deep.reason, deep.error) == (
+        RuleReason.CERTLOGIC_ERROR,
+        "expression nested too deeply to evaluate",
+    )
+    with pytest.raises(CertLogicError, match="nested too deeply"):
+        compile_expression(_nested(5000))
 
 
 def test_the_reasons_are_plain_strings_for_callers():

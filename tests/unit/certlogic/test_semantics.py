@@ -60,6 +60,10 @@ CASES = [
     ({"+": [{"var": "x"}, 1]}, {"x": "1"}, ERROR),
     ({"+": [{"var": "x"}, 1]}, {"x": 2}, 3),
     ({"+": [1, {"var": "x"}]}, {"x": None}, ERROR),
+    # JSON has one number type: an integral float is that integer, and stays one.
+    ({"+": [{"var": "x"}, 2]}, {"x": 1.0}, 3),
+    (2.0, None, 2),
+    ([2.0, "a"], None, [2, "a"]),
     # reduce: null gives the initial value; anything else but an array is an error; the lambda
     # sees only accumulator and current (1.3.3 has no "data" key).
     ({"reduce": [{"var": "x"}, {"var": "accumulator"}, 7]}, {"x": "abc"}, ERROR),
