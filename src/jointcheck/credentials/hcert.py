@@ -2,9 +2,10 @@
 schema; the one path for foreign DCCs and for the vaccination certificates our district issues
 (country ``CN``).
 
-After the shared transport steps (``pipeline``), every content check runs and is recorded in
-``steps``, so that ``jointcheck verify --json`` and the conformance test see each one on its
-own; the reason of a failed verification is the first failure in this order:
+After the shared transport steps (``pipeline``) comes the signature; nothing in the payload
+is processed before it verifies (hcert spec 6.3). Then every content check runs and is
+recorded in ``steps``, so that ``jointcheck verify --json`` and the conformance test see each
+one on its own; the reason of a failed verification is the first failure in this order:
 
 1. ``signature``: a key with the kid whose role allows DCCs (DCC_SIGNER, VACCINATION_ISSUER)
    verifies the signature (hcert spec 3.3.2-3.3.3, A.1);
@@ -121,8 +122,9 @@ def _dcc_payload(claims: pipeline.Claims) -> Mapping[Any, Any] | None:
     return payload
 
 
-def _schema_type(view: Mapping[str, Any] | None) -> CredentialType | None:
-    """The type of a schema-valid payload with exactly one of v/t/r, else None."""
+def schema_type(view: Mapping[str, Any] | None) -> CredentialType | None:
+    """The type of a payload that validates against the schema of its own ``ver`` and has
+    exactly one of v/t/r; None if it does not."""
     if view is None:
         return None
     kinds = [kind for kind in _TYPES if kind in view]
@@ -144,23 +146,17 @@ def _is_revoked(view: Mapping[str, Any], signature: bytes, key: TrustedKey, ctx:
 
 
 def _content_checks(
-    envelope: pipeline.Envelope,
-    view: Mapping[str, Any] | None,
-    key: TrustedKey | None,
-    signature: Reason,
-    ctx: Ctx,
+    envelope: pipeline.Envelope, view: Mapping[str, Any] | None, key: TrustedKey, ctx: Ctx
 ) -> tuple[CredentialType | None, list[Reason]]:
     """Run schema, key usage, revocation and expiry; record the steps; the reasons in order."""
     steps = envelope.steps
-    credential_type = _schema_type(view)
+    credential_type = schema_type(view)
     steps["schema"] = credential_type is not None
-    reasons = [signature, Reason.OK if credential_type else Reason.SCHEMA_INVALID]
-    if key is None:  # no key with the kid verified: key usage and DSC validity not reached
-        return credential_type, reasons
+    reasons = [Reason.OK if credential_type else Reason.SCHEMA_INVALID]
     if credential_type is not None:
         steps["key_usage"] = check_key_usage(key, credential_type)
         reasons.append(Reason.OK if steps["key_usage"] else Reason.KEY_USAGE_MISMATCH)
-    if view is not None and signature is Reason.OK:
+    if view is not None:
         revoked = _is_revoked(view, envelope.sign1.signature, key, ctx)
         reasons.append(Reason.REVOKED if revoked else Reason.OK)
     expiry = check_expiry(envelope.claims, key, ctx.at, ctx.clock_skew)
@@ -179,13 +175,16 @@ def verify_hcert(text: str, ctx: Ctx) -> Verification:
     if payload is None:  # hcert spec 3.3.1: iat, exp and -260/1 are required
         return pipeline.failure(Reason.CWT_MALFORMED, steps, "cose")
     signature, key = pipeline.verify_envelope_signature(envelope, ctx.keys, may_sign_dcc)
+    if signature is not Reason.OK or key is None:
+        # hcert spec 6.3: nothing in the payload is processed before the signature verifies.
+        return pipeline.failure(signature, steps, None)
     view = schema.json_view(payload)
-    credential_type, reasons = _content_checks(envelope, view, key, signature, ctx)
+    credential_type, reasons = _content_checks(envelope, view, key, ctx)
     failed = next((reason for reason in reasons if reason is not Reason.OK), None)
     if failed is not None:
         return Verification(failed, credential_type, dict(steps))
-    if key is None or view is None or credential_type is None:  # pragma: no cover - see above
-        raise AssertionError("a verified DCC has a key, a payload and a type")
+    if view is None or credential_type is None:  # pragma: no cover - a schema failure above
+        raise AssertionError("a verified DCC has a payload and a type")
     credential = _certificate(view, credential_type, envelope, key.kid)
     if credential is None:  # a date that the schema only annotates (format) does not parse
         steps["schema"] = False

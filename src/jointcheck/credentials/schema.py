@@ -75,20 +75,28 @@ class _NotJson(Exception):  # noqa: N818 - internal signal, never leaves this mo
     pass
 
 
-def _json_value(value: Any, depth: int) -> Any:  # noqa: ANN401 - decoded CBOR in, JSON out
+def _json_value(value: Any, depth: int) -> Any:  # noqa: ANN401, C901 - decoded CBOR in, JSON out
+    """``value`` in the JSON data model: the same object when it already is (the usual case:
+    no copy, no allocation), else a converted copy."""
     if isinstance(value, str | int | float | bool) or value is None:
         return value
     if depth > _MAX_JSON_DEPTH:
         raise _NotJson
-    if isinstance(value, Mapping):
-        out = {}
+    if isinstance(value, dict):
+        converted = None
         for key, item in value.items():
             if not isinstance(key, str):
                 raise _NotJson
-            out[key] = _json_value(item, depth + 1)
-        return out
-    if isinstance(value, list | tuple):
-        return [_json_value(item, depth + 1) for item in value]
+            new = _json_value(item, depth + 1)
+            if new is not item:
+                converted = converted if converted is not None else dict(value)
+                converted[key] = new
+        return value if converted is None else converted
+    if isinstance(value, list):
+        items = [_json_value(item, depth + 1) for item in value]
+        return value if all(a is b for a, b in zip(items, value, strict=True)) else items
+    if isinstance(value, Mapping | tuple):  # cbor2 decodes inside tags as frozendict, tuple
+        return _json_value(dict(value) if isinstance(value, Mapping) else list(value), depth)
     if isinstance(value, datetime):
         return value.isoformat().replace("+00:00", "Z")
     if isinstance(value, date):

@@ -8,17 +8,20 @@ from __future__ import annotations
 
 import copy
 import hashlib
+import zlib
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import cache
 from typing import Any
 
+import cbor2
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
+from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 from cryptography.x509.oid import NameOID
 
-from jointcheck.credentials import cose, pipeline
+from jointcheck.credentials import base45, cose, pipeline
 from jointcheck.credentials.keys import Role, TrustedKey
 from jointcheck.credentials.verify import VerifierContext
 
@@ -207,3 +210,60 @@ def issue(claims: dict[Any, Any], by: Signer, prefix: str = "HC1:") -> str:
 
 def issue_dcc(by: Signer, payload: dict[str, Any] | None = None, **times: Any) -> str:
     return issue(dcc_claims(payload, **times), by)
+
+
+# Hostile and broken inputs.
+
+
+def wrap(cose_bytes: bytes, prefix: str = "HC1:") -> str:
+    """QR text around arbitrary COSE bytes: zlib, Base45, prefix (hcert spec 4.2)."""
+    return prefix + base45.encode(zlib.compress(cose_bytes, 9))
+
+
+def cose_bytes(text: str, prefix: str = "HC1:") -> bytes:
+    """The (decompressed) COSE bytes inside QR text."""
+    compressed = base45.decode(text.removeprefix(prefix))
+    assert compressed is not None
+    return zlib.decompress(compressed)
+
+
+def zlib_bomb(size: int) -> bytes:
+    """A valid zlib stream (RFC 1950) that inflates to ``size`` zero bytes (a multiple of
+    1 MiB), built without compressing them: after a full flush each further MiB of zeros
+    compresses to the same block, so the stream is one first block, the same block repeated,
+    an empty final block and the Adler-32 of ``size`` zeros."""
+    mib = 1 << 20
+    assert size % mib == 0
+    assert size >= mib
+    zeros = bytes(mib)
+    compressor = zlib.compressobj(9)
+    first = compressor.compress(zeros) + compressor.flush(zlib.Z_FULL_FLUSH)
+    repeated = compressor.compress(zeros) + compressor.flush(zlib.Z_FULL_FLUSH)
+    # Adler-32 of n zeros: A stays 1, B grows by 1 per byte (RFC 1950 section 8.2).
+    adler = ((size % 65521) << 16) | 1
+    empty_final_block = b"\x03\x00"
+    return first + repeated * (size // mib - 1) + empty_final_block + adler.to_bytes(4, "big")
+
+
+def raw_sign1(
+    payload: bytes,
+    private_key: cose.PrivateKey,
+    kid: bytes,
+    alg: int,
+    *,
+    unprotected: dict[Any, Any] | None = None,
+) -> bytes:
+    """COSE_Sign1 signed with any key under any declared ``alg`` (r || s at the key's own
+    size), for inputs that ``cose.sign1`` refuses to make, such as ES256 over a P-384 key."""
+    protected = cbor2.dumps({cose.HEADER_ALG: alg, cose.HEADER_KID: kid})
+    message = cose.sig_structure(protected, payload)
+    if isinstance(private_key, ec.EllipticCurvePrivateKey):
+        size = (private_key.curve.key_size + 7) // 8
+        r, s = decode_dss_signature(private_key.sign(message, ec.ECDSA(hashes.SHA256())))
+        signature = r.to_bytes(size, "big") + s.to_bytes(size, "big")
+    else:
+        pss = padding.PSS(mgf=padding.MGF1(hashes.SHA256()), salt_length=32)
+        signature = private_key.sign(message, pss, hashes.SHA256())
+    return cbor2.dumps(
+        cbor2.CBORTag(cose.TAG_COSE_SIGN1, [protected, unprotected or {}, payload, signature])
+    )

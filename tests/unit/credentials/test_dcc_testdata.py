@@ -171,8 +171,10 @@ def _verify(case: dict[str, Any], result: Verification, key: TrustedKey | None) 
     return result.steps["signature"] is True  # a signature not reached is not verified
 
 
-def _schema(case: dict[str, Any], result: Verification, key: TrustedKey | None) -> bool | None:
-    return result.steps["schema"]
+def _schema(case: dict[str, Any], result: Verification, key: TrustedKey | None) -> bool:
+    if result.steps["schema"] is not None:
+        return result.steps["schema"]
+    return hcert.schema_type(_decoded_payload(case)) is not None
 
 
 def _expiration(case: dict[str, Any], result: Verification, key: TrustedKey | None) -> bool:
