@@ -1,0 +1,349 @@
+"""``jointcheck keys|trust|revocation``: the district's key material, trust list and revocations.
+
+Operators work on a plain working file (trust list: the JSON payload; revocation list: one
+``kind value`` per line), then ``sign`` it with the district root key into the document that
+checkpoints pin and load (docs/issuance.md). Exit status: 0 done, 1 a signed document was
+refused (forged, outdated), 2 a file or an option could not be used.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+import os
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, ParamSpec, TypeVar
+
+import typer
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from rich.console import Console
+from rich.table import Table
+
+from jointcheck.credentials import keyfiles, revocation, trust
+from jointcheck.credentials.keyfiles import PrivateKey
+from jointcheck.credentials.keys import Role, TrustedKey
+from jointcheck.errors import JointcheckError, KeyMaterialError, TrustListError
+
+keys_app = typer.Typer(help="Create the district's keys (0600 PEM files).", no_args_is_help=True)
+trust_app = typer.Typer(help="Build, sign and inspect the trust list.", no_args_is_help=True)
+revocation_app = typer.Typer(
+    help="Build, sign and inspect the revocation list.", no_args_is_help=True
+)
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def faults_exit_2(command: Callable[P, R]) -> Callable[P, R]:
+    """Print a fault (bad file, bad key, bad option) as one line and exit with status 2."""
+
+    @functools.wraps(command)  # Typer reads the options from the wrapped signature
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return command(*args, **kwargs)
+        except JointcheckError as exc:
+            typer.echo(f"error [{exc.code}]: {exc}", err=True)
+            raise typer.Exit(2) from exc
+
+    return wrapper
+
+
+def load_signing_key(path: Path | None, env: str | None) -> PrivateKey:
+    """A private key from a 0600 file, or from the PEM text in environment variable ENV."""
+    if path is not None:
+        return keyfiles.read_signing_key(path)
+    if env:
+        value = os.environ.get(env)
+        if not value:
+            raise KeyMaterialError(f"environment variable {env} is not set")
+        return keyfiles.signing_key_from_pem(value.encode(), f"${env}")
+    raise KeyMaterialError("give --key FILE or --key-env VARIABLE")
+
+
+def load_root_key(path: Path | None, env: str | None) -> ec.EllipticCurvePrivateKey:
+    key = load_signing_key(path, env)
+    if not isinstance(key, ec.EllipticCurvePrivateKey):
+        raise KeyMaterialError("the district root key is ECDSA P-256")
+    return key
+
+
+def _read(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise TrustListError(f"cannot read {path}: {exc.strerror}") from exc
+
+
+def _read_payload(path: Path) -> dict[str, Any]:
+    try:
+        payload = json.loads(_read(path))
+    except ValueError as exc:
+        raise TrustListError(f"{path} is not JSON") from exc
+    if not isinstance(payload, dict):
+        raise TrustListError(f"{path} is not a trust-list working file")
+    return payload
+
+
+def _write_payload(path: Path, payload: dict[str, Any]) -> None:
+    trust.trust_list_from_payload(payload)  # never write a working file that cannot be signed
+    path.write_text(json.dumps(payload, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+
+
+def _kid_text(kid: bytes) -> str:
+    return f"{trust.b64(kid)} (hex {kid.hex()})"
+
+
+def _parse_kid(text: str) -> bytes:
+    try:
+        return bytes.fromhex(text)
+    except ValueError:
+        return trust.unb64(text, "kid")
+
+
+def _parse_instant(text: str | None, what: str) -> datetime | None:
+    if text is None:
+        return None
+    try:
+        value = datetime.fromisoformat(text)
+    except ValueError as exc:
+        raise TrustListError(f"{what}: not an ISO 8601 instant: {text!r}") from exc
+    if value.tzinfo is None:
+        raise TrustListError(f"{what}: give a time zone, e.g. {text}Z")
+    return value.astimezone(UTC)
+
+
+# --- keys ----------------------------------------------------------------------------------
+
+
+@keys_app.command("create")
+@faults_exit_2
+def keys_create(
+    out: Path = typer.Argument(..., help="the private key file to write (0600)"),
+    kind: str = typer.Option("issuer", "--kind", help="root | issuer | subject"),
+) -> None:
+    """Create a key: root (signs trust and revocation lists), issuer, or subject (HMAC)."""
+    if kind == "subject":
+        keyfiles.write_subject_key(out)
+        typer.echo(f"wrote subject key {out} (0600)")
+        return
+    if kind not in {"root", "issuer"}:
+        raise KeyMaterialError(f"unknown key kind {kind!r}: root, issuer or subject")
+    key = keyfiles.generate_signing_key()
+    pub = keyfiles.write_signing_key(out, key)
+    typer.echo(f"wrote {kind} key {out} (0600) and its public key {pub}")
+    typer.echo(f"kid {_kid_text(keyfiles.kid_for_spki(key.public_key()))}")
+
+
+# --- trust list ----------------------------------------------------------------------------
+
+
+@trust_app.command("init")
+@faults_exit_2
+def trust_init(
+    work: Path = typer.Argument(..., help="the working file to create"),
+    version: int = typer.Option(1, "--version", min=0, help="the list version (only grows)"),
+    district: str = typer.Option("", "--district", help="district code, e.g. 370704"),
+) -> None:
+    """Start a trust-list working file."""
+    if work.exists():
+        raise TrustListError(f"{work} exists")
+    _write_payload(work, trust.new_payload(version, district, datetime.now(UTC)))
+    typer.echo(f"created {work} (version {version})")
+
+
+@trust_app.command("add-issuer")
+@faults_exit_2
+def trust_add_issuer(
+    work: Path = typer.Argument(..., help="trust-list working file"),
+    public_key: Path = typer.Option(..., "--public-key", help="issuer public key or certificate"),
+    roles: list[Role] = typer.Option(..., "--role", help="role the key may sign (repeatable)"),
+    name: str = typer.Option(..., "--name", help="issuer name shown at checkpoints"),
+    level: int | None = typer.Option(None, "--level", min=1, max=3, help="hospital level"),
+    not_before: str | None = typer.Option(None, "--not-before", help="ISO 8601 instant"),
+    not_after: str | None = typer.Option(None, "--not-after", help="ISO 8601 instant"),
+) -> None:
+    """Add an issuer key with its roles (and level, for a medical institution)."""
+    data = _read(public_key)
+    key = keyfiles.public_key_from_bytes(data, str(public_key))
+    spki = key.public_bytes(
+        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    entry = trust.issuer_entry(
+        kid=keyfiles.kid_for_spki(key),
+        roles=roles,
+        issuer=name,
+        spki=spki,
+        level=level,
+        not_before=_parse_instant(not_before, "--not-before"),
+        not_after=_parse_instant(not_after, "--not-after"),
+    )
+    _write_payload(work, trust.add_issuer(_read_payload(work), entry))
+    typer.echo(f"added {name}: kid {_kid_text(keyfiles.kid_for_spki(key))}")
+
+
+@trust_app.command("import-dsc")
+@faults_exit_2
+def trust_import_dsc(
+    work: Path = typer.Argument(..., help="trust-list working file"),
+    certificates: list[Path] = typer.Argument(..., help="DCC signing certificates, PEM or DER"),
+) -> None:
+    """Import DCC signing certificates (kid: first 8 bytes of SHA-256 of the DER, hcert A.1)."""
+    payload = _read_payload(work)
+    for path in certificates:
+        certificate = keyfiles.certificate_from_bytes(_read(path), str(path))
+        payload = trust.add_issuer(payload, trust.dsc_entry(certificate))
+        typer.echo(f"imported {path}: kid {_kid_text(keyfiles.kid_for_certificate(certificate))}")
+    _write_payload(work, payload)
+
+
+@trust_app.command("remove-issuer")
+@faults_exit_2
+def trust_remove_issuer(
+    work: Path = typer.Argument(..., help="trust-list working file"),
+    kid: str = typer.Option(..., "--kid", help="kid in base64 or hex"),
+) -> None:
+    """Remove every key with this kid."""
+    payload, removed = trust.remove_issuer(_read_payload(work), _parse_kid(kid))
+    if not removed:
+        raise TrustListError(f"no issuer with kid {kid}")
+    _write_payload(work, payload)
+    typer.echo(f"removed {removed} key(s)")
+
+
+@trust_app.command("sign")
+@faults_exit_2
+def trust_sign(
+    work: Path = typer.Argument(..., help="trust-list working file"),
+    out: Path = typer.Option(..., "--out", help="the signed trust list to write"),
+    key: Path | None = typer.Option(None, "--key", help="district root key (0600 PEM)"),
+    key_env: str | None = typer.Option(None, "--key-env", help="variable holding the root key PEM"),
+    version: int | None = typer.Option(None, "--version", min=0, help="set the version first"),
+) -> None:
+    """Sign the working file with the district root key."""
+    payload = _read_payload(work)
+    if version is not None:
+        payload["version"] = version
+    payload["issued_at"] = datetime.now(UTC).isoformat()
+    document = trust.sign_trust_list(payload, load_root_key(key, key_env))
+    _write_payload(work, payload)
+    out.write_bytes(document)
+    typer.echo(f"signed trust list version {payload['version']} -> {out}")
+
+
+def _issuer_table(keys: tuple[TrustedKey, ...]) -> Table:
+    table = Table("kid", "roles", "level", "issuer", "not before", "not after")
+    for key in keys:
+        not_before = key.certificate.not_valid_before_utc if key.certificate else key.not_before
+        not_after = key.certificate.not_valid_after_utc if key.certificate else key.not_after
+        table.add_row(
+            trust.b64(key.kid),
+            ", ".join(sorted(key.roles)),
+            str(key.level or ""),
+            key.issuer,
+            not_before.isoformat() if not_before else "",
+            not_after.isoformat() if not_after else "",
+        )
+    return table
+
+
+@trust_app.command("inspect")
+@faults_exit_2
+def trust_inspect(
+    path: Path = typer.Argument(..., help="a signed trust list or a working file"),
+    root: Path | None = typer.Option(None, "--root", help="pinned root public key: verify"),
+) -> None:
+    """Show a trust list; with --root, verify its signature first (exit 1 if forged)."""
+    data = _read(path)
+    signed = b'"signature"' in data
+    if root is not None:
+        try:
+            listed = trust.open_trust_list(data, keyfiles.read_public_key(root))
+        except TrustListError as exc:
+            typer.echo(f"refused [{exc.code}]: {exc}")
+            raise typer.Exit(1) from exc
+        state = "signature verified"
+    else:
+        payload = json.loads(data)["payload"] if signed else _read_payload(path)
+        listed = trust.trust_list_from_payload(payload)
+        state = "signature NOT checked (give --root)" if signed else "unsigned working file"
+    console = Console()
+    console.print(f"trust list version {listed.version}, district {listed.district or '-'}")
+    console.print(f"issued at {listed.issued_at.isoformat() if listed.issued_at else '-'}; {state}")
+    console.print(_issuer_table(listed.keys))
+
+
+# --- revocation list -----------------------------------------------------------------------
+
+_KIND_HELP = "uvci (the UVCI itself), uvci-hash, rid (<kid>.<rid>), credential_id (hex)"
+
+
+def _revocation_line(kind: str, value: str) -> str:
+    if kind == "uvci":
+        # DCC revocation design, hash type UCI: the first 128 bits of SHA-256 of the UVCI.
+        return f"uvci {hashlib.sha256(value.encode('utf-8')).digest()[:16].hex()}"
+    if kind == "uvci-hash":
+        return f"uvci {value.lower()}"
+    if kind in {"rid", "credential_id"}:
+        return f"{kind} {value.lower() if kind == 'credential_id' else value}"
+    raise TrustListError(f"unknown kind {kind!r}: {_KIND_HELP}")
+
+
+@revocation_app.command("add")
+@faults_exit_2
+def revocation_add(
+    work: Path = typer.Argument(..., help="revocation working file (created if missing)"),
+    kind: str = typer.Argument(..., help=_KIND_HELP),
+    values: list[str] = typer.Argument(..., help="the entries to revoke"),
+) -> None:
+    """Add entries to the working file (UVCIs are stored hashed, never in clear)."""
+    lines = [_revocation_line(kind, value) for value in values]
+    with work.open("a", encoding="utf-8") as out:
+        out.writelines(line + "\n" for line in lines)
+    typer.echo(f"added {len(lines)} entr{'y' if len(lines) == 1 else 'ies'} to {work}")
+
+
+@revocation_app.command("sign")
+@faults_exit_2
+def revocation_sign(
+    work: Path = typer.Argument(..., help="revocation working file"),
+    out: Path = typer.Option(..., "--out", help="the signed revocation list to write"),
+    version: int = typer.Option(..., "--version", min=0, help="the list version (only grows)"),
+    key: Path | None = typer.Option(None, "--key", help="district root key (0600 PEM)"),
+    key_env: str | None = typer.Option(None, "--key-env", help="variable holding the root key PEM"),
+) -> None:
+    """Sign the working file into the compact binary list checkpoints load."""
+    entries = revocation.parse_working_file(_read(work).decode("utf-8"))
+    hashes = [revocation.entry_hash(kind, value) for kind, value in entries]
+    data = revocation.encode_revocation_list(
+        hashes, version=version, issued_at=datetime.now(UTC), root_key=load_root_key(key, key_env)
+    )
+    out.write_bytes(data)
+    typer.echo(f"signed revocation list version {version}: {len(set(hashes))} entries -> {out}")
+
+
+@revocation_app.command("inspect")
+@faults_exit_2
+def revocation_inspect(
+    path: Path = typer.Argument(..., help="a signed revocation list"),
+    root: Path = typer.Option(..., "--root", help="pinned root public key"),
+    check: list[str] = typer.Option([], "--check", help="KIND=VALUE to look up (repeatable)"),
+) -> None:
+    """Verify a revocation list and show its version and size; look entries up."""
+    data = _read(path)
+    try:
+        listed = revocation.open_revocation_list(data, keyfiles.read_public_key(root))
+    except TrustListError as exc:
+        typer.echo(f"refused [{exc.code}]: {exc}")
+        raise typer.Exit(1) from exc
+    typer.echo(f"revocation list version {listed.version}, issued {listed.issued_at.isoformat()}")
+    typer.echo(f"{listed.count} entries, {len(data)} bytes; signature verified")
+    for item in check:
+        kind, _, value = item.partition("=")
+        line = _revocation_line(kind, value)
+        stored_kind, _, stored_value = line.partition(" ")
+        hit = listed.is_revoked(stored_kind, stored_value)
+        typer.echo(f"{kind}={value}: {'REVOKED' if hit else 'not revoked'}")
