@@ -16,6 +16,7 @@ from datetime import timedelta
 
 import cbor2
 import factories as f
+import native_bad_input
 import pytest
 
 from jointcheck.credentials import cose, pipeline
@@ -202,6 +203,9 @@ BAD_INPUTS = [
         _verify(lambda: f.issue_dcc(_HEALTH_CODE_KEY), lambda: f.context(_HEALTH_CODE_KEY)),
     ),
 ]
+
+# Rows for the native codes, the trust list and the revocation list.
+BAD_INPUTS += [BadInput(*row) for row in native_bad_input.ROWS]
 
 
 @pytest.mark.parametrize("case", BAD_INPUTS, ids=[case.name for case in BAD_INPUTS])
