@@ -23,6 +23,7 @@ from jointcheck.registry.model import (
     SealedPerson,
     VaccinationRecord,
 )
+from jointcheck.store.faults import translated
 from jointcheck.store.models import ContraindicationRow, HealthCodeRow, PersonRow, VaccinationRow
 from jointcheck.store.scope import in_scope
 
@@ -91,7 +92,8 @@ class SqlPersons:
         now = datetime.now(UTC)
         rows = [_person_values(p, now) for p in persons]
         for start in range(0, len(rows), CHUNK):
-            self._s.execute(insert(PersonRow), rows[start : start + CHUNK])
+            with translated():
+                self._s.execute(insert(PersonRow), rows[start : start + CHUNK])
 
     def list(self, *, scope_code: str, limit: int = 100, offset: int = 0) -> Sequence[SealedPerson]:
         query = (
@@ -145,7 +147,8 @@ class SqlPersons:
             for r in records
         ]
         for start in range(0, len(rows), CHUNK):
-            self._s.execute(insert(VaccinationRow), rows[start : start + CHUNK])
+            with translated():
+                self._s.execute(insert(VaccinationRow), rows[start : start + CHUNK])
 
     def contraindications(self, person_id: UUID) -> Sequence[ContraindicationRecord]:
         query = select(ContraindicationRow).where(ContraindicationRow.person_id == person_id)
@@ -180,7 +183,8 @@ class SqlPersons:
             for r in records
         ]
         if rows:
-            self._s.execute(insert(ContraindicationRow), rows)
+            with translated():
+                self._s.execute(insert(ContraindicationRow), rows)
 
     def health_code(self, person_id: UUID) -> HealthCodeStatus | None:
         row = self._s.scalar(select(HealthCodeRow).where(HealthCodeRow.person_id == person_id))
@@ -212,4 +216,5 @@ class SqlPersons:
             set_={name: upsert.excluded[name] for name in changed},
         )
         for start in range(0, len(rows), CHUNK):
-            self._s.execute(statement, rows[start : start + CHUNK])
+            with translated():
+                self._s.execute(statement, rows[start : start + CHUNK])

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from jointcheck.registry.model import AdminLevel, AdminUnit, Entrance, Place
 from jointcheck.security.ports import AccountRecord, AuditAction, AuditEntry
 from jointcheck.security.roles import Role
+from jointcheck.store.faults import translated
 from jointcheck.store.models import AccountRow, AdminUnitRow, AuditRow, EntranceRow, PlaceRow
 from jointcheck.store.scope import in_scope
 
@@ -51,7 +52,8 @@ class SqlAdminUnits:
             for u in units
         ]
         if rows:
-            self._s.execute(insert(AdminUnitRow), rows)
+            with translated():
+                self._s.execute(insert(AdminUnitRow), rows)
 
     def children(self, code: str) -> Sequence[AdminUnit]:
         query = select(AdminUnitRow).where(AdminUnitRow.parent_code == code)
@@ -109,10 +111,11 @@ class SqlPlaces:
             responsible_account_id=place.responsible_account_id,
             created_at=datetime.now(UTC),
         )
-        self._s.add(row)
-        self._s.flush()
-        self._s.add_all(EntranceRow(place_id=row.id, name=e.name) for e in place.entrances)
-        self._s.flush()
+        with translated():
+            self._s.add(row)
+            self._s.flush()
+            self._s.add_all(EntranceRow(place_id=row.id, name=e.name) for e in place.entrances)
+            self._s.flush()
         return row.id
 
     def add_many(self, places: Iterable[Place]) -> None:
@@ -183,8 +186,9 @@ class SqlAccounts:
             active=record.active,
             created_at=datetime.now(UTC),
         )
-        self._s.add(row)
-        self._s.flush()
+        with translated():
+            self._s.add(row)
+            self._s.flush()
         return row.id
 
     def usernames(self) -> set[str]:

@@ -9,10 +9,9 @@ from __future__ import annotations
 from types import TracebackType
 from typing import Self
 
-from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from jointcheck.errors import StoreError
+from jointcheck.store.faults import translated
 from jointcheck.store.persons import SqlPersons
 from jointcheck.store.repositories import SqlAccounts, SqlAdminUnits, SqlAuditLog, SqlPlaces
 
@@ -47,16 +46,8 @@ class SqlUnitOfWork:
         self.session.close()
 
     def commit(self) -> None:
-        try:
+        with translated():
             self.session.commit()
-        except IntegrityError as exc:
-            self.session.rollback()
-            raise StoreError(
-                "the change conflicts with stored data", code="STORE_CONFLICT"
-            ) from exc
-        except DBAPIError as exc:
-            self.session.rollback()
-            raise StoreError("the database refused the change") from exc
 
     def rollback(self) -> None:
         self.session.rollback()
