@@ -20,8 +20,10 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
 
 from cryptography import x509
+from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
+from jointcheck.credentials import trust
 from jointcheck.credentials.keys import Revocations, Role, TrustedKey
 from jointcheck.credentials.shc_jws import b64url_decode, b64url_encode, load_json_object
 from jointcheck.errors import TrustListError
@@ -115,6 +117,27 @@ def load_jwks(issuer_url: str, jwks_json: str | bytes | Mapping[str, Any]) -> li
         _trusted_key(issuer_url, jwk)
         for jwk in keys
         if isinstance(jwk, Mapping) and _is_signing_key(jwk)
+    ]
+
+
+def jwks_trust_entries(
+    issuer_url: str, jwks_json: str | bytes | Mapping[str, Any]
+) -> list[dict[str, Any]]:
+    """An issuer's signing keys as district trust-list entries (``trust.add_issuer`` each).
+
+    The checkpoint trusts an SHC issuer once its keys are in the signed trust list; the
+    entries carry the SPKI, the role SHC_ISSUER and the ``iss`` that the cards must name.
+    """
+    return [
+        trust.issuer_entry(
+            kid=key.kid,
+            roles=key.roles,
+            issuer=key.issuer,
+            spki=key.public_key.public_bytes(
+                serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+            ),
+        )
+        for key in load_jwks(issuer_url, jwks_json)
     ]
 
 

@@ -10,13 +10,14 @@ import factories as f
 import pytest
 import shc_cards as c
 
+from jointcheck.credentials import trust
 from jointcheck.credentials.keys import NoRevocations, Role, TrustedKey
 from jointcheck.credentials.model import CredentialType, SmartHealthCard
 from jointcheck.credentials.reasons import Reason
 from jointcheck.credentials.revocation import RevocationList, entry_hash
 from jointcheck.credentials.shc import STEPS, verify_shc, verify_shc_chunks
 from jointcheck.credentials.shc_jws import inflate, parse_compact
-from jointcheck.credentials.shc_keys import ShcRevocations, load_crl, load_jwks
+from jointcheck.credentials.shc_keys import ShcRevocations, jwks_trust_entries, load_crl, load_jwks
 from jointcheck.credentials.shc_numeric import decode_numeric, reassemble_chunks, split_qr
 from jointcheck.credentials.verify import verify
 from jointcheck.errors import TrustListError
@@ -305,3 +306,12 @@ def test_verify_on_one_chunk_asks_for_the_others():
 
 def test_a_card_without_exp_does_not_expire():
     assert verify_shc(c.example_text(0), c.ctx(at=datetime(2100, 1, 1, tzinfo=UTC))).valid
+
+
+def test_an_issuers_jwks_becomes_trust_list_entries_that_verify_its_cards():
+    entries = jwks_trust_entries(c.EXAMPLE_ISS, c.example_jwks())
+    keys = [trust.entry_to_key(entry, i) for i, entry in enumerate(entries)]
+    assert [(k.kid, k.roles, k.issuer) for k in keys] == [
+        (k.kid, k.roles, k.issuer) for k in c.example_keys()
+    ]
+    assert verify_shc(c.example_text(1), c.ctx(*keys, examples=False)).valid
