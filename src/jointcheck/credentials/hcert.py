@@ -137,11 +137,9 @@ def _is_revoked(view: Mapping[str, Any], signature: bytes, key: TrustedKey, ctx:
     ecdsa = isinstance(key.public_key, ec.EllipticCurvePublicKey)
     for kind in _TYPES:
         for entry in view.get(kind, ()):
-            uvci, country = entry.get("ci"), entry.get("co")
-            if isinstance(uvci, str) and isinstance(country, str):
-                hashes = revocation_hashes(uvci, country, signature, ecdsa=ecdsa)
-                if any(ctx.revocations.is_revoked("uvci", h) for h in hashes):
-                    return True
+            hashes = revocation_hashes(entry["ci"], entry["co"], signature, ecdsa=ecdsa)
+            if any(ctx.revocations.is_revoked("uvci", h) for h in hashes):
+                return True
     return False
 
 
@@ -153,10 +151,9 @@ def _content_checks(
     credential_type = schema_type(view)
     steps["schema"] = credential_type is not None
     reasons = [Reason.OK if credential_type else Reason.SCHEMA_INVALID]
-    if credential_type is not None:
+    if credential_type is not None and view is not None:  # the entries are schema-valid
         steps["key_usage"] = check_key_usage(key, credential_type)
         reasons.append(Reason.OK if steps["key_usage"] else Reason.KEY_USAGE_MISMATCH)
-    if view is not None:
         revoked = _is_revoked(view, envelope.sign1.signature, key, ctx)
         reasons.append(Reason.REVOKED if revoked else Reason.OK)
     expiry = check_expiry(envelope.claims, key, ctx.at, ctx.clock_skew)
