@@ -47,21 +47,15 @@ class Constant:
         self.ms = ms
 
 
-def _shift(amount: int, unit: str) -> Callable[[int], int] | None:
-    """The offset of ``plusTime`` resolved once; None when it is the identity."""
+def _delta(amount: int, unit: str) -> int | None:
+    """A ``plusTime`` offset as fixed milliseconds, or None for calendar units (month, year)."""
     if amount == 0:
-        return None
-    if unit in {"day", "hour"}:
-        delta = amount * (MS_PER_DAY if unit == "day" else MS_PER_HOUR)
-
-        def fixed(ms: int) -> int:
-            shifted = ms + delta
-            if -MAX_MS <= shifted <= MAX_MS:
-                return shifted
-            raise CertLogicError("date-time out of range: plusTime result")
-
-        return fixed
-    return lambda ms: plus_time(ms, amount, unit)
+        return 0
+    if unit == "day":
+        return amount * MS_PER_DAY
+    if unit == "hour":
+        return amount * MS_PER_HOUR
+    return None
 
 
 def _failing(error: CertLogicError) -> Millis:
@@ -76,28 +70,37 @@ def _failing(error: CertLogicError) -> Millis:
 def plus_time_millis(operands: list[Any], compile_fn: CompileFn) -> Millis | Constant:
     """``plusTime`` as a closure to milliseconds, or a constant when its date is a literal."""
     source, amount, unit = operands[0], int(operands[1]), operands[2]
-    shift = _shift(amount, unit)
     if isinstance(source, str):
         try:
-            ms = parse_date_time(source)
-            return Constant(shift(ms) if shift else ms)
+            return Constant(plus_time(parse_date_time(source), amount, unit))
         except CertLogicError as error:
             return _failing(error)
     text_of = compile_fn(source)
+    delta = _delta(amount, unit)
+    if delta is None:
 
-    def parsed(data: object) -> int:
+        def calendar(data: object) -> int:
+            return plus_time(parse_date_time(_text(text_of(data))), amount, unit)
+
+        return calendar
+
+    def fixed(data: object) -> int:
         text = text_of(data)
-        if type(text) is not str and not isinstance(text, str):
-            raise CertLogicError(f'date argument of "plusTime" must be a string: {describe(text)}')
-        return parse_date_time(text)
+        if type(text) is not str:
+            text = _text(text)
+        # A fixed offset in one addition; the range check is plus_time's (ECMAScript's).
+        shifted = parse_date_time(text) + delta
+        if -MAX_MS <= shifted <= MAX_MS:
+            return shifted
+        raise CertLogicError("date-time out of range: plusTime result")
 
-    if shift is None:
-        return parsed
+    return fixed
 
-    def shifted(data: object) -> int:
-        return shift(parsed(data))
 
-    return shifted
+def _text(value: object) -> str:
+    if isinstance(value, str):
+        return value
+    raise CertLogicError(f'date argument of "plusTime" must be a string: {describe(value)}')
 
 
 def dcc_date_of_birth_millis(operands: list[Any], compile_fn: CompileFn) -> Millis | Constant:
@@ -147,9 +150,10 @@ def as_value(source: Millis | Constant) -> Compiled:
 
 def compile_date_comparison(op: str, operands: list[Any], compile_fn: CompileFn) -> Compiled:
     """``after`` / ``before`` / ``not-after`` / ``not-before`` over 2 or 3 operands."""
-    order = _ORDER[DATE_COMPARISONS[op]]
+    symbol = DATE_COMPARISONS[op]
     parts = [millis(operand, compile_fn) for operand in operands]
     if len(parts) == 3:  # noqa: PLR2004 - the ternary form: (a op b) and (b op c)
+        order = _ORDER[symbol]
         first, second, third = (_as_millis(part) for part in parts)
 
         def between(data: object) -> bool:
@@ -159,21 +163,34 @@ def compile_date_comparison(op: str, operands: list[Any], compile_fn: CompileFn)
         return between
     left, right = parts
     if isinstance(left, Constant) and isinstance(right, Constant):
-        result = bool(order(left.ms, right.ms))
+        result = bool(_ORDER[symbol](left.ms, right.ms))
         return lambda _data: result
     if isinstance(right, Constant):
-        return _against_right(order, left, right.ms)  # type: ignore[arg-type]
+        return _AGAINST_RIGHT[symbol](left, right.ms)  # type: ignore[arg-type]
     if isinstance(left, Constant):
-        return _against_left(order, left.ms, right)
-    return lambda data: bool(order(left(data), right(data)))
+        return _AGAINST_LEFT[symbol](left.ms, right)
+    return _BOTH[symbol](left, right)
 
 
-def _against_right(order: Callable[[int, int], bool], left: Millis, bound: int) -> Compiled:
-    return lambda data: bool(order(left(data), bound))
-
-
-def _against_left(order: Callable[[int, int], bool], bound: int, right: Millis) -> Compiled:
-    return lambda data: bool(order(bound, right(data)))
+# One closure per operator, so that a comparison is one bytecode, not a call to operator.gt.
+_BOTH: Final[dict[str, Callable[[Millis, Millis], Compiled]]] = {
+    ">": lambda left, right: lambda data: left(data) > right(data),
+    "<": lambda left, right: lambda data: left(data) < right(data),
+    ">=": lambda left, right: lambda data: left(data) >= right(data),
+    "<=": lambda left, right: lambda data: left(data) <= right(data),
+}
+_AGAINST_RIGHT: Final[dict[str, Callable[[Millis, int], Compiled]]] = {
+    ">": lambda left, bound: lambda data: left(data) > bound,
+    "<": lambda left, bound: lambda data: left(data) < bound,
+    ">=": lambda left, bound: lambda data: left(data) >= bound,
+    "<=": lambda left, bound: lambda data: left(data) <= bound,
+}
+_AGAINST_LEFT: Final[dict[str, Callable[[int, Millis], Compiled]]] = {
+    ">": lambda bound, right: lambda data: bound > right(data),
+    "<": lambda bound, right: lambda data: bound < right(data),
+    ">=": lambda bound, right: lambda data: bound >= right(data),
+    "<=": lambda bound, right: lambda data: bound <= right(data),
+}
 
 
 def _as_millis(part: Millis | Constant) -> Millis:

@@ -54,6 +54,10 @@ def _truth(value: object, what: str) -> bool:
 def compile_if(operands: list[Any], compile_fn: CompileFn) -> Compiled:
     guard, then, else_ = (compile_fn(operand) for operand in operands)
     if yields_boolean(operands[0]):
+        if isinstance(operands[2], _PRIMITIVES):
+            # `{"if": [<test>, <rule>, true]}`, the shape of most rules: no call for the literal.
+            otherwise = else_(None)
+            return lambda data: then(data) if guard(data) else otherwise
         return lambda data: then(data) if guard(data) else else_(data)
 
     def if_(data: object) -> object:

@@ -26,6 +26,7 @@ from jointcheck.certlogic.compiled_logic import (
     compile_in,
     compile_not,
 )
+from jointcheck.certlogic.compiled_var import compile_var
 from jointcheck.certlogic.forms import (
     DATE_COMPARISONS,
     INTEGER_COMPARISONS,
@@ -34,10 +35,8 @@ from jointcheck.certlogic.forms import (
 )
 from jointcheck.certlogic.semantics import (
     CertLogicError,
-    access,
     extract_from_uvci,
     is_int,
-    parse_path,
 )
 from jointcheck.certlogic.validator import validate
 
@@ -89,89 +88,6 @@ def _compile_array(items: list[Any]) -> Compiled:
         constants = tuple(int(item) if isinstance(item, float) else item for item in items)
         return lambda _data: list(constants)
     return lambda data: [part(data) for part in parts]
-
-
-def compile_var(path: str) -> Compiled:
-    """``var``: the path split once, then subscripted directly on the happy path.
-
-    ``data[k0][k1]...`` is what ``access`` computes whenever it raises nothing, with one
-    exception: an integer subscript on a string (which ``access`` answers with null). A string
-    reached that way meets a later string key (TypeError) or, at the end of the path, the
-    explicit list check; every miss (KeyError, IndexError, TypeError) defers to ``access``.
-    """
-    fragments = parse_path(path)
-    if not fragments:
-        return lambda data: data
-    if any(index is not None and index < 0 for _key, index in fragments):
-        return _var_many(fragments)
-    keys: list[str | int] = [key if index is None else index for key, index in fragments]
-    last = keys[-1]
-    if isinstance(last, int):
-        return _var_ending_in_index(_subscripts(keys[:-1]), last, fragments)
-    subscripts = _subscripts(keys)
-
-    def var(data: object) -> object:
-        try:
-            return subscripts(data)
-        except (KeyError, IndexError, TypeError):
-            return access(data, fragments)
-
-    return var
-
-
-def _var_ending_in_index(
-    subscripts: Compiled, index: int, fragments: tuple[tuple[str, int | None], ...]
-) -> Compiled:
-    def var(data: object) -> object:
-        try:
-            container = subscripts(data)
-        except (KeyError, IndexError, TypeError):
-            return access(data, fragments)
-        if type(container) is list:
-            return container[index] if index < len(container) else None
-        return access(data, fragments)
-
-    return var
-
-
-def _subscripts(keys: list[str | int]) -> Compiled:
-    """``data[k0][k1]...`` for a fixed list of keys, raising on any miss."""
-    if not keys:
-        return lambda data: data
-    if len(keys) == 1:
-        (k0,) = keys
-        return lambda data: data[k0]  # type: ignore[index]
-    if len(keys) == 2:  # noqa: PLR2004
-        k0, k1 = keys
-        return lambda data: data[k0][k1]  # type: ignore[index]
-    if len(keys) == 3:  # noqa: PLR2004
-        k0, k1, k2 = keys
-        return lambda data: data[k0][k1][k2]  # type: ignore[index]
-    if len(keys) == 4:  # noqa: PLR2004
-        k0, k1, k2, k3 = keys
-        return lambda data: data[k0][k1][k2][k3]  # type: ignore[index]
-    head, rest = _subscripts(keys[:4]), _subscripts(keys[4:])
-    return lambda data: rest(head(data))
-
-
-def _var_many(fragments: tuple[tuple[str, int | None], ...]) -> Compiled:
-    def var(data: object) -> object:
-        current: Any = data
-        for key, index in fragments:
-            kind = type(current)
-            if kind is dict:
-                current = current.get(key)
-            elif kind is list:
-                if index is None or not 0 <= index < len(current):
-                    return None
-                current = current[index]
-            elif current is None:
-                return None
-            else:  # a subclass of dict or list, or an undrillable value
-                return access(current, ((key, index),))
-        return current
-
-    return var
 
 
 def _compile_plus(_op: str, operands: list[Any]) -> Compiled:
