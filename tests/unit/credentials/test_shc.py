@@ -9,6 +9,8 @@ from datetime import UTC, date, datetime
 import factories as f
 import pytest
 import shc_cards as c
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from jointcheck.credentials import trust
 from jointcheck.credentials.keys import NoRevocations, Role, TrustedKey
@@ -315,3 +317,61 @@ def test_an_issuers_jwks_becomes_trust_list_entries_that_verify_its_cards():
         (k.kid, k.roles, k.issuer) for k in c.example_keys()
     ]
     assert verify_shc(c.example_text(1), c.ctx(*keys, examples=False)).valid
+
+
+JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=8),
+    lambda inner: (
+        st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=6), inner, max_size=4)
+    ),
+    max_leaves=20,
+)
+JWK_MEMBERS = st.fixed_dictionaries(
+    {"kty": st.just("EC"), "alg": st.just("ES256")},
+    optional={
+        "kid": JSON | st.just(c.EXAMPLE_KID),
+        "crv": JSON | st.just("P-256"),
+        "x": JSON | st.just(c.example_jwks()["keys"][0]["x"]),
+        "y": JSON | st.just(c.example_jwks()["keys"][0]["y"]),
+        "x5c": JSON,
+        "d": JSON,
+    },
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.one_of(
+        JSON, st.builds(lambda keys: {"keys": keys}, st.lists(JWK_MEMBERS | JSON, max_size=3))
+    )
+)
+def test_any_jwks_document_loads_or_is_refused_as_a_trust_list_fault(document):
+    try:
+        keys = load_jwks(c.EXAMPLE_ISS, json.dumps(document))
+    except TrustListError:
+        return
+    assert all(k.roles == frozenset({Role.SHC_ISSUER}) for k in keys)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.one_of(
+        JSON,
+        st.fixed_dictionaries(
+            {"kid": st.just("k"), "method": st.just("rid"), "ctr": st.integers(0, 9)},
+            optional={
+                "rids": st.lists(
+                    JSON
+                    | st.from_regex(r"[A-Za-z0-9_-]{1,30}(\.[0-9e.+-]{0,12})?", fullmatch=True),
+                    max_size=4,
+                )
+            },
+        ),
+    )
+)
+def test_any_crl_document_loads_or_is_refused_as_a_trust_list_fault(document):
+    try:
+        crl = load_crl(json.dumps(document))
+    except TrustListError:
+        return
+    assert all(value.startswith(f"{crl.kid}.") for _, value in crl.entries())
