@@ -3,9 +3,10 @@
 An issuer publishes its keys at ``<iss>/.well-known/jwks.json`` and, per key, a list of
 revoked ``rid`` values at ``<iss>/.well-known/crl/<kid>.json`` (spec, "Determining keys
 associated with an issuer" and "Revocation"). The checkpoint never fetches them: an operator
-downloads the files and they reach the verifier in the signed bundle, so these loaders take
-the documents as values. A malformed document is an operator's fault (``TrustListError``),
-not an outcome.
+downloads the files and turns them into the district's signed trust list
+(``jwks_trust_entries``) and revocation list (``ShcCrl.entries``), so these loaders take the
+documents as values. A malformed document is an operator's fault (``TrustListError``), not
+an outcome.
 """
 
 from __future__ import annotations
