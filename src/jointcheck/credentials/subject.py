@@ -28,8 +28,6 @@ from collections.abc import Mapping, Sequence
 from itertools import combinations
 from typing import Any
 
-from pypinyin import Style, lazy_pinyin
-
 from jointcheck.credentials.model import Subject
 from jointcheck.credentials.reasons import Reason
 from jointcheck.errors import InputError
@@ -97,6 +95,15 @@ def split_chinese_name(name: str) -> tuple[str, str]:
     return name[:1], name[1:]
 
 
+def _pinyin(text: str) -> list[str]:
+    # pypinyin's dictionaries take about 55 MB and 0.4 s to load: only issuance needs them,
+    # so a verifier (subject matching, claim parsing) never pays for them.
+    from pypinyin import Style, lazy_pinyin
+
+    syllables: list[str] = lazy_pinyin(text, style=Style.NORMAL)
+    return syllables
+
+
 def _icao_syllables(syllables: Sequence[str]) -> str:
     # pypinyin writes ü as "v" in Style.NORMAL; Chinese passports write it "YU" (LYU, NYU).
     return "".join(s.replace("v", "yu") for s in syllables).upper()
@@ -105,7 +112,7 @@ def _icao_syllables(syllables: Sequence[str]) -> str:
 def _surname_pinyin(surname: str) -> list[str]:
     if surname in SURNAME_READINGS:
         return [SURNAME_READINGS[surname]]
-    return [SURNAME_READINGS.get(ch) or lazy_pinyin(ch, style=Style.NORMAL)[0] for ch in surname]
+    return [SURNAME_READINGS.get(ch) or _pinyin(ch)[0] for ch in surname]
 
 
 def transliterate(name: str) -> tuple[str, str]:
@@ -120,7 +127,7 @@ def transliterate(name: str) -> tuple[str, str]:
         return normalise_name(family), normalise_name(given)
     surname, given = split_chinese_name(name)
     fnt = _icao_syllables(_surname_pinyin(surname))
-    gnt = _icao_syllables(lazy_pinyin(given, style=Style.NORMAL)) if given else ""
+    gnt = _icao_syllables(_pinyin(given)) if given else ""
     return fnt, gnt
 
 
