@@ -26,9 +26,14 @@ from jointcheck.api.checkpoint_schemas import (
     parse_batch,
 )
 from jointcheck.api.checkpoint_service import BundleSource, CheckpointServer
-from jointcheck.api.deps import NowDep, ServicesDep, csrf_header_checked, require_role
+from jointcheck.api.deps import (
+    NowDep,
+    ServicesDep,
+    csrf_header_checked,
+    get_registry,
+    require_role,
+)
 from jointcheck.api.errors import ApiError
-from jointcheck.bootstrap import build_registry
 from jointcheck.checkpoint.model import Registration, ScreenResult
 from jointcheck.credentials.keyfiles import public_pem
 from jointcheck.security.roles import Principal, Role
@@ -46,7 +51,7 @@ def checkpoint_server(request: Request, services: ServicesDep) -> CheckpointServ
     if isinstance(server, CheckpointServer):
         return server
     settings = services.settings
-    registry = services.extras.get("registry") or build_registry(settings)
+    registry = get_registry(services)
     trust = settings.effective_trust_dir
     server = CheckpointServer(
         registry=registry,
@@ -61,8 +66,6 @@ def checkpoint_server(request: Request, services: ServicesDep) -> CheckpointServ
         clock_skew=timedelta(seconds=settings.clock_skew_seconds),
     )
     services.extras[SERVER_KEY] = server
-    if "registry" not in services.extras:
-        services.extras.setdefault("on_shutdown", []).append(registry.close)
     del request
     return server
 
@@ -114,6 +117,23 @@ def revoke(device_id: str, principal: EnrollerDep, server: ServerDep) -> dict[st
     if not server.revoke(principal, device_id):
         raise ApiError(HTTPStatus.NOT_FOUND, "NOT_FOUND")
     return {"device_id": device_id, "revoked": True}
+
+
+@router.get("/device")
+def device_info(device: DeviceDep, server: ServerDep) -> dict[str, Any]:
+    """Who the token is: its station, and the district root key the agent pins."""
+    station = server.station(device)
+    return {
+        "station": {
+            "device_id": station.device_id,
+            "place_id": station.place_id,
+            "entrance_id": station.entrance_id,
+            "street_code": station.street_code,
+            "category": station.category,
+        },
+        "root_kid": device.root_kid,
+        "root_public_key": public_pem(server.root_public()).decode("ascii"),
+    }
 
 
 @router.get("/bundle")

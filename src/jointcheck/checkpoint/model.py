@@ -151,6 +151,27 @@ class CheckRecord:
             "follows": self.follows,
         }
 
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> CheckRecord:
+        """The record ``as_dict`` wrote (the agent's outbox keeps records this way)."""
+        return cls(
+            id=str(data["id"]),
+            device_id=str(data["device_id"]),
+            place_id=str(data["place_id"]),
+            entrance_id=str(data["entrance_id"]),
+            street_code=str(data["street_code"]),
+            at=datetime.fromisoformat(str(data["at"])),
+            outcome=Outcome(data["outcome"]),
+            reasons=tuple(str(r) for r in data.get("reasons") or ()),
+            summary=EvidenceSummary.from_dict(data.get("summary") or {}),
+            subject_hash=data.get("subject_hash"),
+            bundle_version=int(data["bundle_version"]),
+            stale=bool(data.get("stale")),
+            via=str(data.get("via") or "code"),
+            group_id=data.get("group_id"),
+            follows=data.get("follows"),
+        )
+
 
 @dataclass(frozen=True, slots=True)
 class Registration:

@@ -16,10 +16,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from jointcheck.checkpoint.model import CheckRecord, OverrideRecord, RegistrationRecord
 
 PENDING, SENT, REFUSED = 0, 1, 2
+# The day of the entrance's counts is the district's calendar day (R5: a street's day).
+DISTRICT_TZ = ZoneInfo("Asia/Shanghai")
 
 _SCHEMA = (
     """CREATE TABLE IF NOT EXISTS event (
@@ -60,6 +63,10 @@ def registration_body(record: RegistrationRecord) -> dict[str, Any]:
     }
 
 
+def district_day(at: datetime) -> str:
+    return at.astimezone(DISTRICT_TZ).date().isoformat()
+
+
 class Outbox:
     def __init__(self, path: Path) -> None:
         self._db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
@@ -82,7 +89,7 @@ class Outbox:
                 else record.as_dict()
             )
             outcome = body.get("outcome")
-            day = record.at.astimezone(UTC).date().isoformat()
+            day = district_day(record.at)
             rows.append((record.id, body["kind"], day, outcome, json.dumps(body)))
         with self._transaction():
             self._db.executemany(
@@ -124,7 +131,7 @@ class Outbox:
         return {i: str(e) for i, e in rows.fetchall()}
 
     def counts(self, day: str) -> dict[str, int]:
-        """This device's checks of DAY (UTC) by outcome, for the entrance page."""
+        """This device's checks of DAY (``district_day``) by outcome, for the entrance page."""
         rows = self._db.execute(
             "SELECT outcome, count(*) FROM event WHERE kind = 'check' AND day = ? GROUP BY outcome",
             (day,),

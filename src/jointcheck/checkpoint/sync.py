@@ -35,7 +35,7 @@ class Unreachable(Exception):  # noqa: N818 - an expected condition of the netwo
 class Transport(Protocol):
     def server_time(self) -> datetime: ...
 
-    def post_batch(self, events: list[dict[str, Any]]) -> BatchAnswer: ...
+    def post_batch(self, events: list[dict[str, Any]], skew_ms: int | None) -> BatchAnswer: ...
 
     def fetch_bundle(self) -> bytes: ...
 
@@ -73,11 +73,13 @@ def measure_skew(transport: Transport, clock: Callable[[], datetime]) -> tuple[i
     return skew, round((after - before).total_seconds() * 1000)
 
 
-def upload(outbox: Outbox, transport: Transport, sealer: SealPort) -> tuple[int, int]:
+def upload(
+    outbox: Outbox, transport: Transport, sealer: SealPort, skew_ms: int | None = None
+) -> tuple[int, int]:
     """Send pending events batch by batch; (uploaded, refused). Raises Unreachable."""
     uploaded = refused = 0
     while batch := outbox.pending(BATCH_SIZE):
-        answer = transport.post_batch([wire_event(p, sealer) for p in batch])
+        answer = transport.post_batch([wire_event(p, sealer) for p in batch], skew_ms)
         known = {p.id for p in batch}
         outbox.mark(
             [i for i in answer.accepted if i in known],
@@ -96,6 +98,6 @@ def sync_once(
     """One round: clock, upload, bundle. Raises Unreachable when the server is away."""
     skew, round_trip = measure_skew(transport, clock)
     outbox.record_skew(clock(), skew, round_trip)
-    uploaded, refused = upload(outbox, transport, sealer)
+    uploaded, refused = upload(outbox, transport, sealer, skew)
     bundle = transport.fetch_bundle()
     return SyncReport(uploaded, refused, outbox.backlog(), skew, bundle)

@@ -33,7 +33,7 @@ class FakeServer:
             raise Unreachable
         return datetime.now(UTC) + self.clock_ahead
 
-    def post_batch(self, events: list[dict[str, Any]]) -> BatchAnswer:
+    def post_batch(self, events: list[dict[str, Any]], skew_ms: int | None) -> BatchAnswer:
         if not self.up:
             raise Unreachable
         refused = {e["id"]: "BAD" for e in events if e.get("bad")}

@@ -1,0 +1,77 @@
+"""The agent's HTTP client to the district server (httpx), as the core's ``AgentTransport``.
+
+Network failures and server errors (5xx) are ``Unreachable``: the agent keeps its outbox and
+tries again. A 401 means the token was revoked (a lost terminal): also reported, never retried
+faster.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from datetime import datetime
+from typing import Any
+
+import httpx
+
+from jointcheck.checkpoint.sync import BatchAnswer, Unreachable
+from jointcheck.errors import InputError
+
+PREFIX = "/api/checkpoint"
+SERVER_ERROR = 500
+
+
+class HttpTransport:
+    def __init__(self, server: str, token: str, timeout: float = 5.0) -> None:
+        self._client = httpx.Client(
+            base_url=server.rstrip("/"),
+            headers={"authorization": f"Bearer {token}"},
+            timeout=timeout,
+        )
+
+    def close(self) -> None:
+        self._client.close()
+
+    def _call(self, method: str, path: str, **kwargs: Any) -> httpx.Response:  # noqa: ANN401
+        try:
+            response = self._client.request(method, PREFIX + path, **kwargs)
+        except httpx.HTTPError as exc:
+            raise Unreachable(type(exc).__name__) from exc
+        if response.status_code >= SERVER_ERROR:
+            raise Unreachable(f"server answered {response.status_code}")
+        if response.status_code == httpx.codes.UNAUTHORIZED:
+            raise Unreachable("DEVICE_UNKNOWN: the token was refused (revoked?)")
+        return response
+
+    def _json(self, response: httpx.Response) -> dict[str, Any]:
+        if response.status_code != httpx.codes.OK:
+            code = "SERVER_REFUSED"
+            with contextlib.suppress(ValueError, KeyError, TypeError):
+                code = str(response.json()["error"]["code"])
+            raise InputError(f"the server refused: {code}", code=code)
+        data = response.json()
+        if not isinstance(data, dict):
+            raise Unreachable("unexpected answer")
+        return data
+
+    def server_time(self) -> datetime:
+        return datetime.fromisoformat(self._json(self._call("GET", "/time"))["now"])
+
+    def post_batch(self, events: list[dict[str, Any]], skew_ms: int | None) -> BatchAnswer:
+        body = self._json(
+            self._call("POST", "/events", json={"events": events, "skew_ms": skew_ms})
+        )
+        refused = {str(r["id"]): str(r["code"]) for r in body.get("refused", [])}
+        return BatchAnswer(tuple(str(i) for i in body.get("accepted", [])), refused)
+
+    def fetch_bundle(self) -> bytes:
+        response = self._call("GET", "/bundle")
+        if response.status_code != httpx.codes.OK:
+            raise Unreachable(f"bundle: {response.status_code}")
+        return response.content
+
+    def device(self) -> dict[str, Any]:
+        return self._json(self._call("GET", "/device"))
+
+    def id_document(self, document_type: str, number: str) -> dict[str, Any]:
+        body = {"document_type": document_type, "number": number, "store": False}
+        return self._json(self._call("POST", "/id-document", json=body))

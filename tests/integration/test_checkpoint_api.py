@@ -1,0 +1,234 @@
+"""The checkpoint API on SQLite and PostgreSQL (issue 4): idempotent ingest, a bad event in a
+batch, retention of registrations, device scoping, and scans decided at the server."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from datetime import timedelta
+
+import pytest
+from checkpoint_factories import (
+    HOLDER,
+    District,
+    health_code,
+    make_district,
+    vaccination,
+)
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+
+from jointcheck.api.app import create_app
+from jointcheck.credentials.model import CodeColour
+from jointcheck.security.roles import Principal, Role
+from jointcheck.store.checkpoint_models import RegistrationEventRow
+from jointcheck.store.models import AuditRow
+
+ADMIN = Principal(1, "admin", Role.DISTRICT_ADMIN, "370704")
+
+
+@pytest.fixture
+def district(settings, registry, tree) -> District:
+    return make_district(settings, registry)
+
+
+@pytest.fixture
+def client(district: District) -> Iterator[TestClient]:
+    app = create_app(district.settings, clock=district.now)
+    with TestClient(app) as c:
+        yield c
+
+
+def enroll(district: District, place_id: int | None = None, entrance: str = "north"):
+    device, token = district.server.enroll(ADMIN, place_id or district.place_id, entrance, "t")
+    return device, {"authorization": f"Bearer {token}"}
+
+
+def check_event(device, district: District, **changes) -> dict:
+    event = {
+        "kind": "check",
+        "id": str(uuid.uuid4()),
+        "device_id": device.id,
+        "place_id": str(device.place_id),
+        "entrance_id": "north",
+        "street_code": device.street_code,
+        "at": district.now().isoformat(),
+        "outcome": "ADMIT",
+        "reasons": ["VACCINATED"],
+        "summary": {"credential_types": ["health_code"], "code_colour": "green", "doses": 2},
+        "subject_hash": "ab" * 32,
+        "bundle_version": 1,
+    }
+    event.update(changes)
+    return event
+
+
+def registration_event(device, district: District, check_id: str, **changes) -> dict:
+    event = {
+        "kind": "registration",
+        "id": str(uuid.uuid4()),
+        "check_id": check_id,
+        "place_id": str(device.place_id),
+        "street_code": device.street_code,
+        "at": district.now().isoformat(),
+        "name": "王小明",
+        "id_number": "11010519491231002X",
+        "phone": "13812345678",
+        "purpose": "探望老人",
+    }
+    event.update(changes)
+    return event
+
+
+def test_a_batch_sent_twice_is_stored_and_counted_once(client, district):
+    device, auth = enroll(district)
+    batch = {"events": [check_event(device, district) for _ in range(5)]}
+    first = client.post("/api/checkpoint/events", json=batch, headers=auth)
+    again = client.post("/api/checkpoint/events", json=batch, headers=auth)
+    assert first.status_code == again.status_code == 200
+    assert len(first.json()["accepted"]) == len(again.json()["accepted"]) == 5
+    counts = client.get("/api/checkpoint/counts", headers=auth).json()["counts"]
+    assert counts["checks"] == 5
+    assert counts["admitted"] == 5
+
+
+def test_one_bad_event_is_refused_by_id_and_the_good_ones_are_stored(client, district):
+    device, auth = enroll(district)
+    good = [check_event(device, district) for _ in range(3)]
+    bad = check_event(device, district, outcome="MAYBE")
+    elsewhere = check_event(device, district, place_id=str(district.other_place_id))
+    answer = client.post(
+        "/api/checkpoint/events",
+        json={"events": [good[0], bad, good[1], elsewhere, good[2]]},
+        headers=auth,
+    ).json()
+    assert sorted(answer["accepted"]) == sorted(e["id"] for e in good)
+    refused = {r["id"]: r["code"] for r in answer["refused"]}
+    assert refused == {bad["id"]: "EVENT_INVALID", elsewhere["id"]: "PLACE_MISMATCH"}
+    assert client.get("/api/checkpoint/counts", headers=auth).json()["counts"]["checks"] == 3
+
+
+def test_an_oversized_batch_is_refused_whole(client, district):
+    device, auth = enroll(district)
+    batch = {"events": [check_event(device, district) for _ in range(301)]}
+    response = client.post("/api/checkpoint/events", json=batch, headers=auth)
+    assert response.status_code in {413, 422}
+    assert client.get("/api/checkpoint/counts", headers=auth).json()["counts"]["checks"] == 0
+
+
+def test_registrations_are_sealed_and_purged_after_retention_counts_kept(client, district):
+    device, auth = enroll(district)
+    check = check_event(device, district, outcome="ADMIT_REGISTERED")
+    reg = registration_event(device, district, check["id"])
+    answer = client.post("/api/checkpoint/events", json={"events": [check, reg]}, headers=auth)
+    assert len(answer.json()["accepted"]) == 2
+    with district.registry.uow() as uow:
+        row = uow.session.scalar(select(RegistrationEventRow))
+        assert row is not None
+        assert "王小明".encode() not in row.name_enc
+        assert row.purge_after == (district.now() + timedelta(days=28)).date()
+    district.clock[0] += timedelta(days=28)
+    assert district.server.purge() == 0
+    district.clock[0] += timedelta(days=1)
+    assert district.server.purge() == 1
+    with district.registry.uow() as uow:
+        assert uow.session.scalar(select(RegistrationEventRow)) is None
+    counts = district.server.counts(device.place_id, (district.now() - timedelta(days=29)).date())
+    assert counts["registrations"] == 1
+    assert counts["registered"] == 1
+
+
+def test_a_device_reaches_only_its_own_place_and_a_revoked_one_nothing(client, district):
+    device, auth = enroll(district)
+    other, other_auth = enroll(district, district.other_place_id, "gate")
+    theirs = check_event(other, district)
+    answer = client.post("/api/checkpoint/events", json={"events": [theirs]}, headers=auth).json()
+    assert answer["refused"] == [{"id": theirs["id"], "code": "PLACE_MISMATCH"}]
+    assert client.get("/api/checkpoint/counts", headers=other_auth).json()["counts"]["checks"] == 0
+    assert client.get("/api/checkpoint/bundle").status_code == 401
+    assert (
+        client.get("/api/checkpoint/bundle", headers={"authorization": "Bearer nope"}).status_code
+        == 401
+    )
+    assert district.server.revoke(ADMIN, device.id)
+    assert client.get("/api/checkpoint/bundle", headers=auth).status_code == 401
+    street_staff = Principal(2, "staff", Role.STREET_STAFF, "370704002")
+    assert not district.server.revoke(street_staff, other.id.replace(other.id, device.id))
+
+
+def test_scan_at_the_server_decides_registers_and_overrides(client, district):
+    _, auth = enroll(district)
+    admit = client.post(
+        "/api/checkpoint/scan",
+        json={"codes": [health_code(district), vaccination(district)]},
+        headers=auth,
+    ).json()["results"][0]
+    assert (admit["outcome"], admit["tone"], admit["masked_name"]) == ("ADMIT", "green", "张*三")
+    persuade = client.post(
+        "/api/checkpoint/scan", json={"codes": [health_code(district)]}, headers=auth
+    ).json()["results"][0]
+    assert persuade["outcome"] == "PERSUADE"
+    registered = client.post(
+        "/api/checkpoint/register",
+        json={
+            "check_id": persuade["check_id"],
+            "name": "张小三",
+            "id_number": HOLDER.id_number,
+            "phone": "13812345678",
+            "purpose": "购物",
+        },
+        headers=auth,
+    ).json()["result"]
+    assert registered["outcome"] == "ADMIT_REGISTERED"
+    red = client.post(
+        "/api/checkpoint/scan",
+        json={"codes": [health_code(district, CodeColour.RED)]},
+        headers=auth,
+    ).json()["results"][0]
+    assert red["outcome"] == "DENY"
+    refused = client.post(
+        "/api/checkpoint/override",
+        json={"check_id": red["check_id"], "reason": "", "staff": "s1"},
+        headers=auth,
+    )
+    assert refused.status_code == 422
+    overridden = client.post(
+        "/api/checkpoint/override",
+        json={"check_id": red["check_id"], "reason": "MEDICAL_EMERGENCY", "staff": "s1"},
+        headers=auth,
+    ).json()["result"]
+    assert "OVERRIDDEN" in overridden["reasons"]
+    counts = client.get("/api/checkpoint/counts", headers=auth).json()["counts"]
+    assert counts == counts | {
+        "checks": 4,
+        "admitted": 1,
+        "persuaded": 1,
+        "registered": 1,
+        "denied": 1,
+        "overrides": 1,
+        "registrations": 1,
+    }
+    with district.registry.uow() as uow:
+        audit = uow.session.scalars(
+            select(AuditRow).where(AuditRow.action == "checkpoint.override")
+        )
+        assert [a.subject_id for a in audit] == [red["check_id"]]
+
+
+def test_family_check_in_one_go_gives_one_result_each(client, district):
+    _, auth = enroll(district)
+    people = [
+        [health_code(district), vaccination(district)],
+        [health_code(district, CodeColour.YELLOW)],
+    ]
+    results = client.post("/api/checkpoint/scan", json={"people": people}, headers=auth).json()
+    assert [r["outcome"] for r in results["results"]] == ["ADMIT", "DENY"]
+
+
+def test_server_time_and_bundle(client, district):
+    _, auth = enroll(district)
+    assert client.get("/api/checkpoint/time").json()["now"] == district.now().isoformat()
+    bundle = client.get("/api/checkpoint/bundle", headers=auth)
+    assert bundle.status_code == 200
+    assert bundle.headers["x-bundle-version"] == "1"
+    assert b"fangzi-2021" in bundle.content
