@@ -21,12 +21,11 @@ SERVER_ERROR = 500
 
 
 class HttpTransport:
-    def __init__(self, server: str, token: str, timeout: float = 5.0) -> None:
-        self._client = httpx.Client(
-            base_url=server.rstrip("/"),
-            headers={"authorization": f"Bearer {token}"},
-            timeout=timeout,
-        )
+    def __init__(
+        self, server: str, token: str, timeout: float = 5.0, client: httpx.Client | None = None
+    ) -> None:
+        self._client = client or httpx.Client(base_url=server.rstrip("/"), timeout=timeout)
+        self._client.headers["authorization"] = f"Bearer {token}"
 
     def close(self) -> None:
         self._client.close()
