@@ -9,16 +9,27 @@ from __future__ import annotations
 import base64
 import secrets
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from uuid import UUID
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
+from fastapi.testclient import TestClient
+from httpx2 import Response
 
+from jointcheck.bootstrap import Registry
 from jointcheck.config import Settings
 from jointcheck.credentials import trust
 from jointcheck.credentials.keyfiles import generate_signing_key, kid_for_spki, public_pem
 from jointcheck.credentials.keys import Role as KeyRole
+from jointcheck.credentials.model import CodeColour
+from jointcheck.registry.health import NewDose
+from jointcheck.registry.persons import Enrollment
+from jointcheck.security.idcard import make_resident_id
+from jointcheck.security.passwords import hash_password
+from jointcheck.security.ports import AccountRecord
+from jointcheck.security.roles import Principal, Role
 
 NOW = datetime(2026, 11, 28, 2, 0, tzinfo=UTC)
 DISTRICT = "370704"
@@ -81,3 +92,85 @@ def csrf_of(html: str) -> str:
     marker = 'name="csrf_token" value="'
     start = html.index(marker) + len(marker)
     return html[start : html.index('"', start)]
+
+
+@dataclass(frozen=True, slots=True)
+class Resident:
+    person_id: UUID
+    id_number: str
+    name: str
+    username: str
+    password: str
+
+
+def add_account(
+    registry: Registry,
+    username: str,
+    password: str,
+    role: Role,
+    scope_code: str,
+    *,
+    person_id: UUID | None = None,
+    place_id: int | None = None,
+) -> int:
+    """A stored account that can sign in with ``password``."""
+    record = AccountRecord(
+        id=None,
+        username=username,
+        password_hash=hash_password(password),
+        role=role,
+        scope_code=scope_code,
+        person_id=person_id,
+        place_id=place_id,
+    )
+    with registry.uow() as uow:
+        account_id = uow.accounts.add(record)
+        uow.commit()
+    return account_id
+
+
+def add_resident(
+    registry: Registry,
+    health_authority: Principal,
+    grid: str,
+    *,
+    name: str = "张小三",
+    born: date = date(1990, 1, 1),
+    colour: CodeColour | None = CodeColour.GREEN,
+    doses: int = 2,
+    sequence: int = 123,
+) -> Resident:
+    """An enrolled resident with a code colour, doses, and a resident account to sign in."""
+    id_number = make_resident_id(DISTRICT, born, sequence)
+    enrolled = registry.persons.enroll(
+        health_authority,
+        Enrollment(
+            grid_code=grid,
+            document_type="resident_id_card",
+            document_number=id_number,
+            name=name,
+            phone="13812345678",
+        ),
+    )
+    assert enrolled.person is not None, enrolled.reason
+    person_id = enrolled.person.id
+    if colour is not None:
+        registry.health.change_code(health_authority, person_id, colour, reason="demo status")
+    for n in range(1, doses + 1):
+        dose = NewDose(
+            n, 2, "CoronaVac", date(2021, 5, 1) + timedelta(days=28 * n), "东苑社区卫生站"
+        )
+        registry.health.record_dose(health_authority, person_id, dose)
+    username = f"resident{sequence}"
+    password = f"pw-{secrets.token_hex(8)}"
+    add_account(registry, username, password, Role.RESIDENT, grid, person_id=person_id)
+    return Resident(person_id, id_number, name, username, password)
+
+
+def sign_in(client: TestClient, username: str, password: str) -> Response:
+    token = csrf_of(client.get("/login").text)
+    return client.post(
+        "/login",
+        data={"username": username, "password": password, "csrf_token": token},
+        follow_redirects=False,
+    )

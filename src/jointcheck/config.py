@@ -40,6 +40,7 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(default=256 * 1024, ge=1024, le=64 * 1024 * 1024)
     max_upload_bytes: int = Field(default=2 * 1024 * 1024, ge=1024, le=64 * 1024 * 1024)
     secure_cookies: bool = Field(default=False, description="Secure cookies (behind HTTPS)")
+    holder_refresh_seconds: int = Field(default=60, ge=2, le=600, description="holder page QR")
 
     @field_validator("timezone")
     @classmethod

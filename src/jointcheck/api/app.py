@@ -17,15 +17,16 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from jointcheck import __version__
-from jointcheck.api import checkpoint, routes_system, routes_verify
+from jointcheck.api import checkpoint, routes_holder, routes_system, routes_verify
 from jointcheck.api.deps import AppServices
 from jointcheck.api.errors import install_error_handlers
 from jointcheck.api.middleware import BodyLimitMiddleware, RequestStateMiddleware
 from jointcheck.api.trust import ServerTrust, TrustPaths
-from jointcheck.bootstrap import Registry, build_registry
+from jointcheck.bootstrap import DistrictKeyFiles, Registry, build_registry
 from jointcheck.config import Settings, load_settings, refuse_weak_secret
 from jointcheck.errors import ConfigError
-from jointcheck.web import pages_auth, pages_home, pages_verify
+from jointcheck.web import pages_auth, pages_holder, pages_home, pages_verify
+from jointcheck.web.holder import HolderCodes
 from jointcheck.web.session import Cookies
 
 log = logging.getLogger("jointcheck.api")
@@ -57,19 +58,35 @@ def _registry(settings: Settings) -> Registry | None:
 
 
 def build_services(settings: Settings, clock: Callable[[], datetime]) -> AppServices:
-    return AppServices(
+    registry = _registry(settings)
+    services = AppServices(
         settings=settings,
         clock=clock,
         cookies=Cookies(_session_secret(settings)),
         trust=ServerTrust(TrustPaths.of(settings), timedelta(seconds=settings.clock_skew_seconds)),
-        registry=_registry(settings),
+        registry=registry,
+        holder=(
+            HolderCodes(
+                registry,
+                DistrictKeyFiles.of(settings),
+                timedelta(seconds=settings.health_code_ttl_seconds),
+            )
+            if registry is not None
+            else None
+        ),
     )
+    if registry is not None:
+        # Feature routers that look the registry up by name share this one engine.
+        services.extras["registry"] = registry
+    return services
 
 
 @asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     yield
     services = app.state.services
+    for close in services.extras.get("on_shutdown", ()):
+        close()
     if services.registry is not None:
         services.registry.close()
 
@@ -108,10 +125,12 @@ def create_app(
     for router in (
         routes_system.router,
         routes_verify.router,
+        routes_holder.router,
         checkpoint.router,
         pages_home.router,
         pages_verify.router,
         pages_auth.router,
+        pages_holder.router,
     ):
         app.include_router(router)
     return app

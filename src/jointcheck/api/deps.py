@@ -21,6 +21,7 @@ from jointcheck.bootstrap import Registry
 from jointcheck.config import Settings
 from jointcheck.security.accounts import AccountService
 from jointcheck.security.roles import Principal, Role
+from jointcheck.web.holder import HolderCodes
 from jointcheck.web.i18n import DEFAULT_LOCALE
 from jointcheck.web.session import CSRF_COOKIE, CSRF_FIELD, CSRF_HEADER, Cookies, Session
 
@@ -34,6 +35,7 @@ class AppServices:
     cookies: Cookies
     trust: ServerTrust
     registry: Registry | None = None
+    holder: HolderCodes | None = None
     extras: dict[str, Any] = field(default_factory=dict)
 
     @property
