@@ -56,17 +56,33 @@ def requirement(rid: str) -> FiredRule:
     return FiredRule(rid, zh, en)
 
 
+def _reads(logic: Any, path: str) -> bool:  # noqa: ANN401 - CertLogic is JSON
+    if isinstance(logic, dict):
+        return logic.get("var") == path or any(_reads(v, path) for v in logic.values())
+    if isinstance(logic, list):
+        return any(_reads(v, path) for v in logic)
+    return False
+
+
 @dataclass(frozen=True, slots=True)
 class CompiledPack:
+    """A pack with its parameters flattened into the fields ``evaluate`` reads."""
+
     pack: Pack
     categories: dict[str, VenueCategory]
+    modes: dict[str, Mode]
     products: dict[str, Product]
     rules: dict[str, CompiledRule]
     vaccinated_for_entry: CompiledCondition
     completed: CompiledRule
-    value_sets: dict[str, list[str]]
+    external: dict[str, Any]  # CertLogic ``external`` without the clock: the value sets
+    reads_clock: bool
     passing_colours: frozenset[str]
+    health_code_required: bool
     health_code_max_age: timedelta
+    eligible_age_years: int
+    contraindication_min_level: int
+    restricted_accepts_contraindication: bool
     requirements: dict[str, FiredRule]
 
     @property
@@ -97,12 +113,18 @@ def compile_pack(pack: Pack) -> CompiledPack:
     return CompiledPack(
         pack=pack,
         categories={c.id: c for c in pack.categories},
+        modes={c.id: c.mode for c in pack.categories},
         products={p.id: p for p in pack.products},
         rules=rules,
         vaccinated_for_entry=_compile_condition(params.vaccinated_for_entry, rules),
         completed=rules[params.completed],
-        value_sets={k: list(v) for k, v in pack.value_sets.items()},
+        external={"valueSets": {k: list(v) for k, v in pack.value_sets.items()}},
+        reads_clock=any(_reads(r.logic, "external.validationClock") for r in pack.rules),
         passing_colours=frozenset(params.passing_colours),
+        health_code_required=params.health_code_required,
         health_code_max_age=timedelta(seconds=params.health_code_max_age_seconds),
+        eligible_age_years=params.eligible_age_years,
+        contraindication_min_level=params.contraindication_min_level,
+        restricted_accepts_contraindication=params.restricted_accepts_contraindication,
         requirements={rid: requirement(rid) for rid in REQUIREMENTS},
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from jointcheck.credentials.reasons import Reason
 from jointcheck.policy.evidence import EvidenceSummary
@@ -27,16 +28,16 @@ class FiredRule:
         return self.zh if locale.lower().startswith("zh") else self.en
 
 
-@dataclass(frozen=True, slots=True)
-class MaskedIdentity:
+class MaskedIdentity(NamedTuple):
     """Who the decision is about, as the gate screen may show it (house rule 4)."""
 
     name: str
     dob: str
 
 
-@dataclass(frozen=True, slots=True)
-class Decision:
+class Decision(NamedTuple):
+    """One decision. Immutable; a named tuple because one is made per person at the gate."""
+
     outcome: Outcome
     venue: str
     reasons: tuple[PolicyReason, ...]

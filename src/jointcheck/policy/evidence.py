@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import NamedTuple
 
 from jointcheck.credentials.model import (
     CodeColour,
@@ -80,24 +81,24 @@ class Evidence:
         )
 
     def subjects(self) -> list[Subject]:
-        found = [c.subject for c in self.health_codes]
-        found.extend(c.subject for c in self.certificates)
-        found.extend(c.subject for c in self.contraindications)
+        found = [
+            c.subject for c in (*self.health_codes, *self.certificates, *self.contraindications)
+        ]
         if self.id_card is not None:
             found.append(self.id_card.subject)
         return found
 
     def credential_types(self) -> tuple[str, ...]:
-        kinds = {c.type.value for c in self.health_codes}
-        kinds.update(c.type.value for c in self.certificates)
-        kinds.update(c.type.value for c in self.contraindications)
+        """The kinds of credential shown, sorted (``CredentialType`` values, id_card_lookup)."""
+        kinds: set[str] = {
+            c.type for c in (*self.health_codes, *self.certificates, *self.contraindications)
+        }
         if self.id_card is not None:
             kinds.add("id_card_lookup")
         return tuple(sorted(kinds))
 
 
-@dataclass(frozen=True, slots=True)
-class EvidenceSummary:
+class EvidenceSummary(NamedTuple):
     """A decision's evidence without personal data, as stored by checkpoints and reports."""
 
     credential_types: tuple[str, ...]
@@ -151,6 +152,11 @@ def earliest_birthday(dob: str) -> date | None:
     age only if every birthday consistent with the data makes them so. So ``1964`` reads as
     1964-01-01 and ``1964-08`` as 1964-08-01, the oldest the person can be.
     """
+    if len(dob) == 10:  # noqa: PLR2004 - the full YYYY-MM-DD form, by far the most common
+        try:
+            return date.fromisoformat(dob)
+        except ValueError:
+            pass
     parts = dob.strip()[:10].split("-")
     try:
         year = int(parts[0])

@@ -91,7 +91,15 @@ def _recovery(entry: RecoveryEntry) -> dict[str, Any]:
 
 
 def build_payload(evidence: Evidence, products: Mapping[str, Product], dob: str) -> dict[str, Any]:
-    """The DCC-shaped payload of everything the person presented (see the module docstring)."""
+    """The DCC-shaped payload of everything the person presented (see the module docstring).
+
+    One EU DCC shown alone is its own payload, exactly as the business rules expect it.
+    """
+    certificates = evidence.certificates
+    if len(certificates) == 1 and evidence.id_card is None:
+        only = certificates[0]
+        if isinstance(only, DigitalCovidCertificate) and only.payload:
+            return only.payload
     records: list[VaccinationEntry] = []
     tests: list[TestEntry] = []
     recoveries: list[RecoveryEntry] = []

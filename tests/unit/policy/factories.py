@@ -83,6 +83,40 @@ def vaccination_entry(
     )  # fmt: skip
 
 
+def _dcc_json(
+    subject: Subject,
+    v: tuple[VaccinationEntry, ...],
+    t: tuple[TestEntry, ...],
+    r: tuple[RecoveryEntry, ...],
+) -> dict[str, object]:
+    """The DCC payload as the hcert pipeline hands it over (JSON values, dates as text)."""
+    payload: dict[str, object] = {
+        "ver": "1.3.0",
+        "nam": {"fnt": subject.fnt, "gnt": subject.gnt},
+        "dob": subject.dob,
+    }
+    if v:
+        payload["v"] = [
+            {"tg": e.tg, "vp": e.vp, "mp": e.mp, "ma": e.ma, "dn": e.dn, "sd": e.sd,
+             "dt": e.dt.isoformat(), "co": e.co, "is": e.is_, "ci": e.ci}
+            for e in v
+        ]  # fmt: skip
+    if t:
+        payload["t"] = [
+            {"tg": e.tg, "tt": e.tt, "sc": e.sc.isoformat().replace("+00:00", "Z"), "tr": e.tr,
+             "co": e.co, "is": "Testzentrum", "ci": e.ci,
+             **({"nm": e.nm} if e.nm else {}), **({"ma": e.ma} if e.ma else {})}
+            for e in t
+        ]  # fmt: skip
+    if r:
+        payload["r"] = [
+            {"tg": e.tg, "fr": e.fr.isoformat(), "df": e.df.isoformat(), "du": e.du.isoformat(),
+             "co": e.co, "is": "Gesundheitsamt", "ci": e.ci}
+            for e in r
+        ]  # fmt: skip
+    return payload
+
+
 def dcc(
     subject: Subject = ADULT,
     *,
@@ -91,7 +125,9 @@ def dcc(
     recoveries: Iterable[RecoveryEntry] = (),
     fn: str = "张",
     gn: str = "三",
+    with_payload: bool = True,
 ) -> DigitalCovidCertificate:
+    """A verified DCC; ``with_payload=False`` leaves only the typed entries."""
     v, t, r = tuple(vaccinations), tuple(tests), tuple(recoveries)
     kind = (
         CredentialType.DCC_VACCINATION if v
@@ -102,6 +138,14 @@ def dcc(
         type=kind, subject=subject, fn=fn, gn=gn, issuer_country="CN",
         issued_at=AT - timedelta(days=30), expires_at=AT + timedelta(days=335),
         version="1.3.0", kid=b"dcc-kid", vaccinations=v, tests=t, recoveries=r,
+        payload=_dcc_json(subject, v, t, r) if with_payload else {},
+    )  # fmt: skip
+
+
+def without_payload(cert: DigitalCovidCertificate) -> DigitalCovidCertificate:
+    return dcc(
+        cert.subject, vaccinations=cert.vaccinations, tests=cert.tests,
+        recoveries=cert.recoveries, fn=cert.fn, gn=cert.gn, with_payload=False,
     )  # fmt: skip
 
 

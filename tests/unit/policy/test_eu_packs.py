@@ -11,11 +11,12 @@ the row says otherwise.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
 
-from jointcheck.credentials.model import Credential
+from jointcheck.credentials.model import Credential, DigitalCovidCertificate
 from jointcheck.policy import Evidence
 
 from .factories import (
@@ -32,6 +33,7 @@ from .factories import (
     recovered,
     shown,
     vaccinated,
+    without_payload,
 )
 
 
@@ -125,6 +127,21 @@ def test_eu_pack_decides_as_the_business_rules_say(
 ) -> None:
     decision = decide(PRESENTED[presented](), "gastronomy", pack_id)
     assert decision.outcome.value == outcome
+
+
+@pytest.mark.parametrize(("pack_id", "presented", "outcome"), CASES)
+def test_the_typed_entries_decide_as_the_dcc_payload_does(
+    pack_id: str, presented: str, outcome: str
+) -> None:
+    evidence = PRESENTED[presented]()
+    typed = replace(
+        evidence,
+        certificates=tuple(
+            without_payload(c) if isinstance(c, DigitalCovidCertificate) else c
+            for c in evidence.certificates
+        ),
+    )
+    assert decide(typed, "gastronomy", pack_id).outcome.value == outcome
 
 
 def test_eu_packs_need_no_health_code_and_say_which_rule_admitted() -> None:
