@@ -8,7 +8,7 @@ from __future__ import annotations
 import typer
 
 from jointcheck import __version__
-from jointcheck.cli import bench, certlogic, checkpoint, credentials, db, demo, trust
+from jointcheck.cli import bench, certlogic, checkpoint, credentials, db, demo, serve, trust
 
 app = typer.Typer(
     name="jointcheck",
@@ -29,6 +29,7 @@ app.add_typer(trust.revocation_app, name="revocation")
 app.add_typer(credentials.issue_app, name="issue")
 app.command(name="verify")(credentials.verify)
 app.command(name="checkpoint")(checkpoint.run)
+app.command(name="serve")(serve.serve)
 
 
 @app.command()

@@ -1,0 +1,27 @@
+"""``jointcheck serve``: serve the app on a host and port, as it is (no migration, no seeding).
+
+For a deployment whose database, keys and trust list are already in place; ``jointcheck demo
+up`` is the newcomer's command that creates them first.
+"""
+
+from __future__ import annotations
+
+import typer
+
+
+def serve(
+    host: str = typer.Option("127.0.0.1", help="address to listen on"),
+    port: int = typer.Option(8000, min=1, max=65535, help="port to listen on"),
+    workers: int = typer.Option(1, min=1, max=64, help="worker processes"),
+) -> None:
+    """Serve the jointcheck web app (pages and API) with uvicorn."""
+    import uvicorn
+
+    uvicorn.run(
+        "jointcheck.api.app:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        proxy_headers=False,
+    )
