@@ -42,6 +42,7 @@ FORMAT_VERSION = 1
 ENTRY_BYTES = 16
 SIGNATURE_BYTES = 64
 _HEADER = struct.Struct(">4sB3xQqI")
+HEADER_BYTES = _HEADER.size
 KINDS = ("uvci", "rid", "credential_id")
 _PREFIX = struct.Struct(">Q8x")
 
@@ -104,15 +105,16 @@ class RevocationList:
         return self.contains(entry_hash(kind, value))
 
     def contains(self, digest: bytes) -> bool:
-        if self.count == 0:
+        if self.count == 0 or len(digest) != ENTRY_BYTES:
             return False
         bucket = int.from_bytes(digest[:8], "big") >> self._shift
-        lo = self._start + ENTRY_BYTES * self._offsets[bucket]
-        hi = self._start + ENTRY_BYTES * self._offsets[bucket + 1]
-        for pos in range(lo, hi, ENTRY_BYTES):
-            if self._data[pos : pos + ENTRY_BYTES] == digest:
-                return True
-        return False
+        start = self._start
+        hi = start + ENTRY_BYTES * self._offsets[bucket + 1]
+        # bytes.find scans the bucket's run in C; a match must also sit on an entry boundary.
+        pos = self._data.find(digest, start + ENTRY_BYTES * self._offsets[bucket], hi)
+        while pos >= 0 and (pos - start) % ENTRY_BYTES:
+            pos = self._data.find(digest, pos + 1, hi)
+        return pos >= 0
 
     def longest_run(self) -> int:
         """The most entries a look-up ever compares: the bound that makes it O(1)."""
