@@ -234,6 +234,13 @@ def trust_sign(
     typer.echo(f"signed trust list version {payload['version']} -> {out}")
 
 
+def _signed_payload_unchecked(data: bytes, path: Path) -> object:
+    try:
+        return json.loads(data)["payload"]
+    except (ValueError, KeyError, TypeError) as exc:
+        raise TrustListError(f"{path} is not a trust list") from exc
+
+
 def _issuer_table(keys: tuple[TrustedKey, ...]) -> Table:
     table = Table("kid", "roles", "level", "issuer", "not before", "not after")
     for key in keys:
@@ -267,7 +274,7 @@ def trust_inspect(
             raise typer.Exit(1) from exc
         state = "signature verified"
     else:
-        payload = json.loads(data)["payload"] if signed else _read_payload(path)
+        payload = _signed_payload_unchecked(data, path) if signed else _read_payload(path)
         listed = trust.trust_list_from_payload(payload)
         state = "signature NOT checked (give --root)" if signed else "unsigned working file"
     console = Console()
