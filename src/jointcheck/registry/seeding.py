@@ -56,10 +56,12 @@ class DemoSeeder:
         cipher: FieldCipher,
         *,
         clock: Callable[[], datetime] = utc_now,
+        password_hasher: Callable[[str], str] = hash_password,
     ) -> None:
         self._uow = uow
         self._cipher = cipher
         self._clock = clock
+        self._hash = password_hasher
 
     def seed(self, district: DemoDistrict, progress: Progress = _silent) -> SeedReport:
         with self._uow() as uow:
@@ -163,7 +165,7 @@ class DemoSeeder:
             wanted = [a for a in district.accounts if a.username not in taken]
             # argon2 is slow by design and releases the GIL: hash the passwords side by side.
             with ThreadPoolExecutor() as pool:
-                hashes = list(pool.map(hash_password, (a.password for a in wanted)))
+                hashes = list(pool.map(self._hash, (a.password for a in wanted)))
             for account, password_hash in zip(wanted, hashes, strict=True):
                 self._add_account(uow, district, account, password_hash)
             uow.commit()
