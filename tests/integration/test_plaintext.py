@@ -1,0 +1,184 @@
+"""No seeded personal value is stored in clear (R6, issue 4).
+
+The demo district is seeded into a SQLite database under a fresh ``var/``; then every file
+under ``var/`` (the database, its WAL and shared-memory files, and whatever else the steps
+below write there: the agent's outbox, logs, exports) is searched for every seeded ID number,
+name and phone number.
+
+To extend it: append a step to ``STEPS``, a function ``(registry, demo, var_dir) -> None``
+that makes the system write what it writes (run checks, upload a batch, export a report) under
+``var_dir``. Every file it leaves there is searched.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from argon2 import PasswordHasher
+
+from jointcheck.bootstrap import Registry, build_registry
+from jointcheck.config import Settings
+from jointcheck.registry import demo_data
+from jointcheck.registry.demo import DemoDistrict, build_demo
+from jointcheck.registry.seeding import DemoSeeder
+from jointcheck.security.pii import new_key_text
+from jointcheck.store.migrate import upgrade
+
+ID_NUMBER = re.compile(rb"(?=(\d{17}[\dXx]))")
+PHONE = re.compile(rb"(?=(1\d{10}))")
+CJK_RUN = re.compile(rb"(?:[\xe4-\xe9][\x80-\xbf]{2})+")  # UTF-8 of U+4000..U+9FFF
+
+
+@dataclass(frozen=True)
+class Needles:
+    id_numbers: frozenset[str]
+    names: frozenset[str]
+    phones: frozenset[str]
+
+
+@dataclass(frozen=True)
+class Hit:
+    path: Path
+    kind: str
+    value: str
+
+
+def public_text(demo: DemoDistrict) -> str:
+    """Every non-personal string the system stores on purpose (unit, place, site names...)."""
+    parts = [u.name_zh for u in demo.units]
+    parts += [f"{p.name} {p.address}" for p in demo.places]
+    parts += [a.display_name for a in demo.accounts]
+    parts += list(demo_data.HEALTH_REASONS.values())
+    parts += [name for name, _ in demo_data.INSTITUTIONS]
+    parts += [d.site for p in demo.persons for d in p.doses]
+    return "\n".join(parts)
+
+
+def needles_of(demo: DemoDistrict) -> tuple[Needles, set[str]]:
+    """The seeded personal values, and the names set aside because public text contains them
+    (a person called 龙山 beside 龙山社区 proves nothing either way)."""
+    public = public_text(demo)
+    names = {p.form.name for p in demo.persons}
+    ambiguous = {n for n in names if n in public}
+    return (
+        Needles(
+            id_numbers=frozenset(p.form.document_number for p in demo.persons),
+            names=frozenset(names - ambiguous),
+            phones=frozenset(p.form.phone for p in demo.persons if p.form.phone),
+        ),
+        ambiguous,
+    )
+
+
+def search(data: bytes, needles: Needles) -> Iterable[tuple[str, str]]:
+    for match in ID_NUMBER.finditer(data):
+        value = match.group(1).decode("ascii").upper()
+        if value in needles.id_numbers:
+            yield "id_number", value
+    for match in PHONE.finditer(data):
+        value = match.group(1).decode("ascii")
+        if value in needles.phones:
+            yield "phone", value
+    for run in CJK_RUN.finditer(data):
+        text = run.group(0).decode("utf-8", errors="ignore")
+        for size in (2, 3, 4):
+            for start in range(len(text) - size + 1):
+                if text[start : start + size] in needles.names:
+                    yield "name", text[start : start + size]
+
+
+def scan(root: Path, needles: Needles) -> list[Hit]:
+    return [
+        Hit(path, kind, value)
+        for path in sorted(p for p in root.rglob("*") if p.is_file())
+        for kind, value in search(path.read_bytes(), needles)
+    ]
+
+
+def audited_reads(registry: Registry, demo: DemoDistrict, _var_dir: Path) -> None:
+    """Staff read people in clear and masked: the audit log must not keep what they saw."""
+    health = _account(registry, "health")
+    street = _account(registry, "street1")
+    for person in demo.persons[:50]:
+        registry.persons.read_details(health, person.id, reason="plaintext test")
+    registry.persons.list(street, reason="plaintext test worklist")
+    registry.persons.find(
+        health, "resident_id_card", demo.persons[0].form.document_number, reason="t"
+    )
+
+
+def _account(registry: Registry, username: str):
+    with registry.uow() as uow:
+        record = uow.accounts.get_by_username(username)
+    assert record is not None
+    principal = registry.accounts.principal(record.id or 0)
+    assert principal is not None
+    return principal
+
+
+Step = Callable[[Registry, DemoDistrict, Path], None]
+STEPS: list[Step] = [audited_reads]
+
+
+@pytest.fixture(scope="module")
+def demo() -> DemoDistrict:
+    return build_demo()
+
+
+@pytest.fixture
+def seeded(tmp_path: Path, demo: DemoDistrict):
+    var_dir = tmp_path / "var"
+    settings = Settings(
+        var_dir=var_dir,
+        pii_key=new_key_text(),
+        lookup_key=new_key_text(),
+        session_secret=new_key_text(),
+    )
+    upgrade(settings.effective_database_url)
+    registry = build_registry(settings)
+    cheap = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1).hash
+    DemoSeeder(registry.uow, registry.cipher, password_hasher=cheap).seed(demo)
+    yield registry, var_dir
+    registry.close()
+
+
+def test_no_seeded_personal_value_is_in_clear_in_the_database_its_wal_or_var(seeded, demo):
+    registry, var_dir = seeded
+    for step in STEPS:
+        step(registry, demo, var_dir)
+    needles, ambiguous = needles_of(demo)
+    assert len(ambiguous) < 0.02 * len(demo.persons)
+    # While the engine is open the WAL holds the latest pages: search it too.
+    wal = var_dir / "jointcheck.db-wal"
+    assert wal.is_file()
+    assert wal.stat().st_size > 0
+    assert scan(var_dir, needles) == []
+    registry.close()  # the last connection folds the WAL into the database file
+    assert scan(var_dir, needles) == []
+
+
+def test_the_search_finds_what_is_there(seeded, demo):
+    # The search must be able to fail: public names are found in the database, and a
+    # personal value written in clear under var/ is reported with its file.
+    _, var_dir = seeded
+    needles, _ = needles_of(demo)
+    person = demo.persons[3]
+    street = Needles(frozenset(), frozenset({"坊安街道"}), frozenset())
+    assert any(h.value == "坊安街道" for h in scan(var_dir, street))
+    leak = var_dir / "exports" / "leak.csv"
+    leak.parent.mkdir()
+    leak.write_text(
+        f"{person.form.name},{person.form.document_number},{person.form.phone}\n", encoding="utf-8"
+    )
+    hits = {(h.path.name, h.kind, h.value) for h in scan(var_dir, needles)}
+    expected = {
+        ("leak.csv", "id_number", person.form.document_number),
+        ("leak.csv", "phone", person.form.phone),
+    }
+    if person.form.name in needles.names:
+        expected.add(("leak.csv", "name", person.form.name))
+    assert expected <= hits
