@@ -8,7 +8,7 @@ from __future__ import annotations
 import typer
 
 from jointcheck import __version__
-from jointcheck.cli import bench, certlogic, checkpoint, credentials, db, demo, serve, trust
+from jointcheck.cli import bench, certlogic, checkpoint, credentials, db, demo, policy, serve, trust
 
 app = typer.Typer(
     name="jointcheck",
@@ -21,6 +21,7 @@ app = typer.Typer(
 # Feature sub-apps, one line each.
 app.command(name="bench")(bench.bench)
 app.add_typer(certlogic.app, name="certlogic")
+app.add_typer(policy.app, name="policy")
 app.add_typer(db.app, name="db")
 app.add_typer(demo.app, name="demo")
 app.add_typer(trust.keys_app, name="keys")

@@ -171,9 +171,9 @@ def load_pack(source: str | Path) -> Pack:
     try:
         _schema_validator()(raw)
     except fastjsonschema.JsonSchemaValueException as exc:
-        raise PolicyPackError(
-            str(exc.message).removeprefix("data."), path=_schema_path(exc)
-        ) from exc
+        # fastjsonschema words it "data.a.b must ..."; the path is said once, as ``path``.
+        text = str(exc.message).removeprefix(exc.name or "").strip()
+        raise PolicyPackError(text, path=_schema_path(exc)) from exc
     for section in ("categories", "products", "rules"):
         _unique(raw[section], section)
     rules = _rules(raw["rules"])

@@ -65,6 +65,13 @@ class Condition:
     all_of: tuple[Condition, ...] = ()
     any_of: tuple[Condition, ...] = ()
 
+    def text(self) -> str:
+        """``VR-1``, ``any of (VR-1, RR-1)``, ``all of (any of (VR-1, RR-1), TR-2)``."""
+        if self.rule is not None:
+            return self.rule
+        word = "all of" if self.all_of else "any of"
+        return f"{word} ({', '.join(p.text() for p in (*self.all_of, *self.any_of))})"
+
     def rule_ids(self) -> tuple[str, ...]:
         if self.rule is not None:
             return (self.rule,)
