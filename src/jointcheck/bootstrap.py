@@ -20,7 +20,7 @@ from jointcheck.config import Settings, load_settings
 from jointcheck.credentials import keyfiles, revocation, trust
 from jointcheck.credentials.keys import Role
 from jointcheck.errors import KeyMaterialError
-from jointcheck.registry.categories import DEFAULT_CATEGORIES
+from jointcheck.registry.categories import pack_categories
 from jointcheck.registry.health import HealthRecordService
 from jointcheck.registry.persons import PersonService
 from jointcheck.registry.places import PlaceService
@@ -66,7 +66,7 @@ def build_registry(settings: Settings | None = None, *, engine: Engine | None = 
         auditor=auditor,
         accounts=AccountService(uow, auditor),
         tree=TreeService(uow),
-        places=PlaceService(uow, DEFAULT_CATEGORIES),
+        places=PlaceService(uow, pack_categories()),
         persons=PersonService(uow, cipher, auditor),
         health=HealthRecordService(uow, auditor),
     )

@@ -109,16 +109,18 @@ def test_street_staff_see_their_own_subtree_only(registry, staff, tree):
 def test_places_take_only_the_packs_categories_and_stay_in_their_street(registry, staff, tree):
     shop = registry.places.create(
         staff["street_1"],
-        NewPlace(tree.community_1, "mall_supermarket", "东苑超市", "东苑路1号", ("正门", "东门")),
+        NewPlace(
+            tree.community_1, "malls_and_supermarkets", "东苑超市", "东苑路1号", ("正门", "东门")
+        ),
     )
     assert [e.name for e in shop.entrances] == ["正门", "东门"]
     with pytest.raises(InputError) as caught:
         registry.places.create(staff["street_1"], NewPlace(tree.community_1, "casino", "赌场", ""))
     assert caught.value.code == "PLACE_CATEGORY_UNKNOWN"
     with pytest.raises(AccessDenied):
-        registry.places.create(staff["street_2"], NewPlace(tree.community_1, "hotel", "宾馆", ""))
+        registry.places.create(staff["street_2"], NewPlace(tree.community_1, "hotels", "宾馆", ""))
     with pytest.raises(InputError) as caught:
-        registry.places.create(staff["street_1"], NewPlace(tree.grid_1, "hotel", "宾馆", ""))
+        registry.places.create(staff["street_1"], NewPlace(tree.grid_1, "hotels", "宾馆", ""))
     assert caught.value.code == "PLACE_COMMUNITY"
     assert registry.places.get(staff["street_2"], shop.id) is None
     assert registry.places.list(staff["street_2"]) == []
@@ -127,10 +129,10 @@ def test_places_take_only_the_packs_categories_and_stay_in_their_street(registry
 
 def test_a_place_operator_sees_their_place_and_no_other(registry, staff, tree, principal):
     mine = registry.places.create(
-        staff["district"], NewPlace(tree.community_1, "hotel", "东苑宾馆", "")
+        staff["district"], NewPlace(tree.community_1, "hotels", "东苑宾馆", "")
     )
     other = registry.places.create(
-        staff["district"], NewPlace(tree.community_1, "pharmacy", "东苑大药房", "")
+        staff["district"], NewPlace(tree.community_1, "pharmacies", "东苑大药房", "")
     )
     operator = principal(Role.PLACE_OPERATOR, tree.community_1, place_id=mine.id)
     assert registry.places.get(operator, mine.id) == mine

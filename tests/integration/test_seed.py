@@ -8,7 +8,7 @@ from collections import Counter
 import pytest
 from argon2 import PasswordHasher
 
-from jointcheck.registry.categories import DEFAULT_CATEGORIES
+from jointcheck.registry.categories import pack_categories
 from jointcheck.registry.demo import build_demo
 from jointcheck.registry.model import AdminLevel
 from jointcheck.registry.seeding import DemoSeeder
@@ -52,7 +52,7 @@ def test_the_full_demo_has_the_size_the_issue_asks_for():
     assert levels[AdminLevel.COMMUNITY] + levels[AdminLevel.VILLAGE] >= 12
     assert levels[AdminLevel.GRID] >= 36
     assert len(demo.places) == 200
-    assert {p.category for p in demo.places} == DEFAULT_CATEGORIES
+    assert {p.category for p in demo.places} == pack_categories()
     assert len(demo.persons) == 5000
     assert len({p.form.document_number for p in demo.persons}) == 5000
     today = build_demo.__globals__["CAMPAIGN_DAY"]

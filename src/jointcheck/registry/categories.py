@@ -1,35 +1,21 @@
-"""Venue categories of R1 (joint check at entry) and R2 (restricted places).
+"""Venue categories: the policy pack is their authority (R13).
 
-The authority on categories is the policy pack (R13); the composition root passes the pack's
-category ids to the place service. This list, in the pack's ids, is what the shipped
-``fangzi-2021`` pack names, and what the demo district uses when no pack is given.
+A place's category is one of the pack's category ids (``policy/packs/fangzi-2021.yaml``:
+the R1 joint-check places, the R2 restricted places, and the R3 "other places"). The
+composition root passes the ids of the deployment's pack to the place service; the demo
+district uses the shipped default pack.
 """
 
 from __future__ import annotations
 
-# R1: the joint check at entry.
-JOINT_CHECK = (
-    "office",
-    "medical_institution",
-    "pharmacy",
-    "traffic_station",
-    "public_transport",
-    "hotel",
-    "mall_supermarket",
-    "market",
-    "financial_institution",
-    "tourist_attraction",
-    "amusement_place",
-    "indoor_entertainment",
-    "residential_quarter",
-)
-# R2: places where susceptible people gather refuse the unvaccinated.
-RESTRICTED = (
-    "nursing_home",
-    "welfare_home",
-    "primary_school",
-    "kindergarten",
-    "susceptible_gathering",
-)
-DEFAULT_CATEGORIES = frozenset(JOINT_CHECK + RESTRICTED)
-RESIDENTIAL_QUARTER = "residential_quarter"
+from functools import cache
+
+from jointcheck.policy import DEFAULT_PACK, load_shipped
+
+RESIDENTIAL_QUARTERS = "residential_quarters"
+
+
+@cache
+def pack_categories(pack_id: str = DEFAULT_PACK) -> frozenset[str]:
+    """The category ids of a shipped pack."""
+    return frozenset(c.id for c in load_shipped(pack_id).categories)

@@ -15,7 +15,7 @@ from uuid import UUID
 
 from jointcheck.credentials.model import CodeColour
 from jointcheck.registry import demo_data as data
-from jointcheck.registry.categories import DEFAULT_CATEGORIES
+from jointcheck.registry.categories import pack_categories
 from jointcheck.registry.health import NewContraindication, NewDose
 from jointcheck.registry.model import AdminLevel, AdminUnit, ContraindicationLevel, Entrance, Place
 from jointcheck.registry.persons import Enrollment
@@ -104,7 +104,7 @@ def _tree() -> tuple[AdminUnit, ...]:
 
 def _places(rng: random.Random, units: Sequence[AdminUnit], count: int) -> tuple[Place, ...]:
     communities = [u for u in units if u.level in {AdminLevel.COMMUNITY, AdminLevel.VILLAGE}]
-    categories = sorted(DEFAULT_CATEGORIES)
+    categories = sorted(pack_categories())
     places: list[Place] = []
     for i in range(count):
         category = categories[i % len(categories)]  # every category, then round again
@@ -223,7 +223,7 @@ def _accounts(units: Sequence[AdminUnit], places: Sequence[Place]) -> tuple[Demo
     streets = [u for u in units if u.level is AdminLevel.STREET]
     first_street = streets[0]
     community = next(u for u in units if u.parent_code == first_street.code)
-    shop = next(p for p in places if p.category == "mall_supermarket")
+    shop = next(p for p in places if p.category == "malls_and_supermarkets")
     specs = [
         ("admin", Role.DISTRICT_ADMIN, district, "区级管理员", None, None),
         ("health", Role.HEALTH_AUTHORITY, district, "区卫健局", None, None),
@@ -260,8 +260,8 @@ def _accounts(units: Sequence[AdminUnit], places: Sequence[Place]) -> tuple[Demo
             (shop.admin_code, shop.name),
             None,
         ),
-        ("school", Role.SCHOOL_ADMIN, "", "学校管理员", _first(places, "primary_school"), None),
-        ("employer", Role.EMPLOYER_ADMIN, "", "单位管理员", _first(places, "office"), None),
+        ("school", Role.SCHOOL_ADMIN, "", "学校管理员", _first(places, "primary_schools"), None),
+        ("employer", Role.EMPLOYER_ADMIN, "", "单位管理员", _first(places, "offices"), None),
         ("resident", Role.RESIDENT, "", "居民", None, 0),
     ]
     return tuple(

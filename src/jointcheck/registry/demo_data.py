@@ -37,26 +37,28 @@ GIVEN = (
     "欣怡子涵梓轩雨桐一诺思远嘉懿佳琪若曦俊熙博文天佑瑞安振宇海峰春燕秋菊冬梅晓东立新"
 )
 
-# Venue category id -> (zh label, en label) for the demo's place names.
+# Venue category id of the fangzi-2021 pack -> (zh label, en label) for the demo's place names.
 PLACE_LABELS = {
-    "office": ("办公楼", "Office Building"),
-    "medical_institution": ("医院", "Hospital"),
-    "pharmacy": ("大药房", "Pharmacy"),
-    "traffic_station": ("汽车站", "Bus Station"),
-    "public_transport": ("公交线路", "Bus Line"),
-    "hotel": ("宾馆", "Hotel"),
-    "mall_supermarket": ("超市", "Supermarket"),
-    "market": ("农贸市场", "Farmers' Market"),
-    "financial_institution": ("银行网点", "Bank Branch"),
-    "tourist_attraction": ("景区", "Scenic Area"),
-    "amusement_place": ("游乐场", "Amusement Park"),
-    "indoor_entertainment": ("影剧院", "Cinema"),
-    "residential_quarter": ("小区", "Residential Quarter"),
-    "nursing_home": ("养老院", "Nursing Home"),
-    "welfare_home": ("福利院", "Welfare Home"),
-    "primary_school": ("小学", "Primary School"),
-    "kindergarten": ("幼儿园", "Kindergarten"),
-    "susceptible_gathering": ("托育中心", "Childcare Centre"),
+    "offices": ("办公楼", "Office Building"),
+    "medical_institutions": ("医院", "Hospital"),
+    "pharmacies": ("大药房", "Pharmacy"),
+    "traffic_stations": ("汽车站", "Bus Station"),
+    "public_transport_vehicles": ("公交线路", "Bus Line"),
+    "hotels": ("宾馆", "Hotel"),
+    "malls_and_supermarkets": ("超市", "Supermarket"),
+    "markets": ("农贸市场", "Farmers' Market"),
+    "financial_institutions": ("银行网点", "Bank Branch"),
+    "tourist_attractions": ("景区", "Scenic Area"),
+    "amusement_places": ("游乐场", "Amusement Park"),
+    "indoor_cultural_entertainment_places": ("影剧院", "Cinema"),
+    "residential_quarters": ("小区", "Residential Quarter"),
+    "nursing_homes": ("养老院", "Nursing Home"),
+    "welfare_homes": ("福利院", "Welfare Home"),
+    "primary_schools": ("小学", "Primary School"),
+    "kindergartens": ("幼儿园", "Kindergarten"),
+    "susceptible_gathering_places": ("托育中心", "Childcare Centre"),
+    "catering": ("饭店", "Restaurant"),
+    "other_places": ("体育馆", "Gymnasium"),
 }
 
 ENTRANCES = ("正门", "东门", "西门", "北门")
