@@ -17,10 +17,10 @@ from jointcheck.checkpoint.model import (
     OverrideReason,
     OverrideRecord,
     Registration,
+    RegistrationIn,
 )
 from jointcheck.checkpoint.registration import clean_registration
 from jointcheck.errors import InputError
-from jointcheck.store.checkpoint_repository import RegistrationIn
 
 MAX_BATCH = 300
 Id = Annotated[str, Field(min_length=8, max_length=36, pattern=r"^[0-9A-Za-z-]+$")]

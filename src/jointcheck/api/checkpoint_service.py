@@ -24,6 +24,7 @@ from jointcheck.checkpoint.model import (
     OverrideReason,
     OverrideRecord,
     Registration,
+    RegistrationIn,
     ScreenResult,
     Station,
 )
@@ -43,7 +44,6 @@ from jointcheck.security.roles import Principal, Role
 from jointcheck.store.checkpoint_models import BundleRow
 from jointcheck.store.checkpoint_repository import (
     Device,
-    RegistrationIn,
     SqlCheckpoint,
     StoredBundle,
     district_day,

@@ -187,6 +187,17 @@ class Registration:
 
 
 @dataclass(frozen=True, slots=True)
+class RegistrationIn:
+    """A registration as the server receives it: the device's ids and the person's fields."""
+
+    id: str
+    check_id: str
+    at: datetime
+    person: Registration
+    document_type: str
+
+
+@dataclass(frozen=True, slots=True)
 class RegistrationRecord:
     """A registration as it travels: ``sealed`` is the encrypted ``Registration``."""
 

@@ -26,7 +26,7 @@ from jointcheck.checkpoint.model import (
     EvidenceSummary,
     Outcome,
     OverrideRecord,
-    Registration,
+    RegistrationIn,
 )
 from jointcheck.security.pii import FieldCipher
 from jointcheck.store.checkpoint_models import (
@@ -60,17 +60,6 @@ def district_day(at: datetime) -> date:
 def token_hash(token: str) -> bytes:
     # Tokens are 32 random bytes: a plain SHA-256 is enough (nothing to brute-force).
     return hashlib.sha256(token.encode("ascii", errors="replace")).digest()
-
-
-@dataclass(frozen=True, slots=True)
-class RegistrationIn:
-    """A registration as uploaded: the device's ids and the person's fields (R3)."""
-
-    id: str
-    check_id: str
-    at: datetime
-    person: Registration
-    document_type: str
 
 
 @dataclass(frozen=True, slots=True)
