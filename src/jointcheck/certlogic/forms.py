@@ -48,42 +48,105 @@ def describe(value: object) -> str:
         return repr(value)
 
 
-def operation_problem(operator: str, operands: list[Any]) -> str | None:  # noqa: PLR0911 - one answer per operator family
-    """What is wrong with this one operation (not its operands), or None if it is well formed."""
-    count = len(operands)
+def js_number(value: float) -> str:
+    """A number as JavaScript's ``String(number)`` writes it (the validator's messages)."""
+    if value != value:  # noqa: PLR0124 - NaN is the one value unequal to itself
+        return "NaN"
+    if value in {float("inf"), float("-inf")}:
+        return "Infinity" if value > 0 else "-Infinity"
+    if value.is_integer() and abs(value) < 1e21:  # noqa: PLR2004 - JavaScript's switch to exponents
+        return str(int(value))
+    text = repr(value)
+    if "e" not in text:
+        return text
+    mantissa, exponent_text = text.split("e")
+    exponent = int(exponent_text)
+    if exponent >= -6:  # noqa: PLR2004 - JavaScript writes 1e-6 as 0.000001, Python as 1e-06
+        sign = "-" if mantissa.startswith("-") else ""
+        digits = mantissa.lstrip("-").replace(".", "")
+        return f"{sign}0.{'0' * (-exponent - 1)}{digits}"
+    return f"{mantissa}e{'-' if exponent < 0 else '+'}{abs(exponent)}"
+
+
+def js_string(value: object) -> str:
+    """A JSON value as JavaScript's ``String(value)`` writes it (the validator's messages)."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if value is None:
+        return "null"
+    if isinstance(value, int | float):
+        return js_number(float(value)) if isinstance(value, float) else str(value)
+    if isinstance(value, list):
+        return ",".join("" if item is None else js_string(item) for item in value)
+    return "[object Object]"
+
+
+_ARITY_TEXTS: Final = {
+    "if": 'an "if"-operation must have exactly 3 values/operands',
+    "!": "a !-operation (logical not/negation) must have exactly 1 operand",
+    "plusTime": 'a "plusTime"-operation must have exactly 3 values/operands',
+    "reduce": 'a "reduce"-operation must have exactly 3 values/operands',
+    "extractFromUVCI": 'an "extractFromUVCI"-operation must have exactly 2 values/operands',
+    "dccDateOfBirth": 'a "dccDateOfBirth"-operation must have exactly 1 value/operand',
+}
+
+
+def unrecognised(operator: str) -> str:
+    return f'unrecognised operator: "{operator}"'
+
+
+def arity_problem(operator: str, count: int) -> str | None:  # noqa: PLR0911 - one per family
+    """The operand count's problem, in the texts of the reference validator, or None."""
     if operator == "and":
-        return None if count >= 2 else 'an "and" operation must have at least 2 operands'  # noqa: PLR2004
+        if count >= 2:  # noqa: PLR2004
+            return None
+        return f'an "and" operation must have at least 2 operands, but it has {count}'
     if operator in INTEGER_COMPARISONS or operator in DATE_COMPARISONS:
         if 2 <= count <= 3:  # noqa: PLR2004
             return None
-        return f'an operation with operator "{operator}" must have 2 or 3 operands'
+        return (
+            f'an operation with operator "{operator}" must have 2 or 3 operands, but it has {count}'
+        )
     if operator in BINARY:
         if count == 2:  # noqa: PLR2004
             return None
-        return f'an operation with operator "{operator}" must have 2 operands'
+        return f'an operation with operator "{operator}" must have 2 operands, but it has {count}'
     arity = EXACT_ARITY.get(operator)
     if arity is None:
-        return f'unrecognised operator: "{operator}"'
-    if count != arity:
-        plural = "operand" if arity == 1 else "operands"
-        return f'an operation with operator "{operator}" must have {arity} {plural}'
+        return unrecognised(operator)
+    return None if count == arity else f"{_ARITY_TEXTS[operator]}, but it has {count}"
+
+
+def literal_problems(operator: str, operands: list[Any]) -> list[str]:
+    """The literal operands' problems: plusTime's amount and unit, extractFromUVCI's index."""
+    problems = []
     if operator == "plusTime":
-        return _plus_time_problem(operands[1], operands[2])
-    if operator == "extractFromUVCI" and not is_int(operands[1]):
-        return '"index" argument (#2) of "extractFromUVCI" must be an integer'
-    return None
+        if len(operands) > 1 and not is_int(operands[1]):
+            problems.append(
+                f'"amount" argument (#2) of "plusTime" must be an integer, but it is: {js_string(operands[1])}'
+            )
+        if len(operands) > 2 and not (isinstance(operands[2], str) and operands[2] in TIME_UNITS):  # noqa: PLR2004
+            problems.append(
+                f'"unit" argument (#3) of "plusTime" must be a string equal to one of {", ".join(TIME_UNITS)}, but it is: {js_string(operands[2])}'
+            )
+    elif operator == "extractFromUVCI" and len(operands) > 1 and not is_int(operands[1]):
+        problems.append(
+            f'"index" argument (#2) of "extractFromUVCI" must be an integer, but it is: {js_string(operands[1])}'
+        )
+    return problems
 
 
-def _plus_time_problem(amount: object, unit: object) -> str | None:
-    if not is_int(amount):
-        return '"amount" argument (#2) of "plusTime" must be an integer'
-    if not isinstance(unit, str) or unit not in TIME_UNITS:
-        return f'"unit" argument (#3) of "plusTime" must be a string equal to one of {", ".join(TIME_UNITS)}'
-    return None
+def operation_problem(operator: str, operands: list[Any]) -> str | None:
+    """The first problem of this one operation (not of its operands), or None if well formed."""
+    problem = arity_problem(operator, len(operands))
+    if problem is not None:
+        return problem
+    literals = literal_problems(operator, operands)
+    return literals[0] if literals else None
 
 
-def expression_operands(operator: str, operands: list[Any]) -> list[Any]:
-    """The operands that are themselves expressions (the literal ones are not)."""
-    if operator in {"plusTime", "extractFromUVCI"}:
-        return operands[:1]
-    return operands
+# How many operands the validator descends into (the rest are reported as too many).
+RECURSION_LIMIT: Final = {"if": 3, "reduce": 3, **dict.fromkeys(BINARY, 2)}
+LITERAL_TAILED: Final = frozenset({"plusTime", "extractFromUVCI", "dccDateOfBirth"})

@@ -2,7 +2,8 @@
 
 Spec, "Validator" and the validation suite: every node of the expression is checked (unlike
 evaluation, which checks only the operations it reaches) and every problem is reported with
-the offending sub-expression.
+the offending sub-expression, in the order and the texts of the reference validator
+(certlogic-js ``validateFormat``), which the suite's messages come from.
 """
 
 from __future__ import annotations
@@ -12,10 +13,14 @@ from typing import Any
 
 from jointcheck.certlogic.forms import (
     INVALID,
+    LITERAL_TAILED,
     NOT_A_VAR,
     NOT_AN_OPERATION,
-    expression_operands,
-    operation_problem,
+    OPERATORS,
+    RECURSION_LIMIT,
+    arity_problem,
+    js_number,
+    literal_problems,
 )
 from jointcheck.certlogic.semantics import CertLogicError, parse_path
 
@@ -45,7 +50,7 @@ def _validate(expr: object, issues: list[ValidationIssue]) -> None:
         for item in expr:
             _validate(item, issues)
     elif isinstance(expr, float) and not expr.is_integer():
-        issues.append(ValidationIssue(expr, f"{expr!r} is a non-integer number"))
+        issues.append(ValidationIssue(expr, f"{js_number(expr)} is a non-integer number"))
     elif not isinstance(expr, str | bool | int | float):
         issues.append(ValidationIssue(expr, INVALID))
 
@@ -62,12 +67,19 @@ def _validate_operation(expr: dict[str, Any], issues: list[ValidationIssue]) -> 
     if not isinstance(operands, list):
         issues.append(ValidationIssue(expr, NOT_AN_OPERATION))
         return
-    problem = operation_problem(operator, operands)
+    problem = arity_problem(operator, len(operands))
     if problem is not None:
         issues.append(ValidationIssue(expr, problem))
-        if problem.startswith("unrecognised operator"):
-            return
-    for operand in expression_operands(operator, operands):
+        if operator not in OPERATORS or operator == "!":
+            return  # nothing to descend into (the reference validator does not, for "!")
+    if operator in LITERAL_TAILED:
+        # The date or UCI operand is an expression; the amount, unit and index are literals.
+        if operands:
+            _validate(operands[0], issues)
+        issues.extend(ValidationIssue(expr, text) for text in literal_problems(operator, operands))
+        return
+    limit = RECURSION_LIMIT.get(operator, 3 if operator != "and" else len(operands))
+    for operand in operands[:limit]:
         _validate(operand, issues)
 
 

@@ -86,7 +86,7 @@ def test_validate_lists_issues_and_exits_1(tmp_path):
     assert result.exit_code == 1
     issues = [json.loads(line) for line in result.stdout.splitlines()[:-1]]
     assert [issue["message"] for issue in issues] == [
-        'an "and" operation must have at least 2 operands',
+        'an "and" operation must have at least 2 operands, but it has 1',
         "data access path doesn't have a valid format: x.",
     ]
     valid = runner.invoke(app, ["certlogic", "validate", str(RULE / "rule.json")])
