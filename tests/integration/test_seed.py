@@ -125,3 +125,11 @@ def test_seeded_people_are_readable_by_the_health_authority_and_found_by_id(regi
     record = registry.persons.health(health, someone.id)
     assert record.code.colour is someone.colour
     assert len(record.vaccinations) == len(someone.doses)
+
+
+def test_the_demo_resident_reads_their_own_record_only(registry, small_demo):
+    seeder(registry).seed(small_demo)
+    resident = registry.accounts.authenticate("resident", "demo-resident-2021")
+    own = small_demo.persons[0]
+    assert registry.persons.read_details(resident, own.id, reason="my record").name == own.form.name
+    assert registry.persons.read_details(resident, small_demo.persons[1].id, reason="x") is None

@@ -35,8 +35,9 @@ console = Console()
 
 PAGES = (
     ("/", "首页 Home"),
-    ("/login", "登录 Sign in (the demo logins below)"),
-    ("/docs", "API (OpenAPI)"),
+    ("/login", "登录 Sign in (with a demo login below)"),
+    ("/verify", "验证二维码 Verify a code"),
+    ("/me", "我的健康码 A resident's codes (sign in as resident)"),
 )
 
 
@@ -88,7 +89,7 @@ def _prepare(settings: Settings) -> Registry:
 
 @app.command()
 def seed(
-    residents: int = typer.Option(5000, min=0, max=200_000, help="synthetic residents"),
+    residents: int = typer.Option(5000, min=1, max=200_000, help="synthetic residents"),
     places: int = typer.Option(200, min=18, max=5000, help="places, across every category"),
 ) -> None:
     """Migrate and seed the synthetic demo district (adds only what is missing)."""

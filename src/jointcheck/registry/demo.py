@@ -218,7 +218,9 @@ def _first(places: Sequence[Place], category: str) -> tuple[str, str]:
     return place.admin_code, place.name
 
 
-def _accounts(units: Sequence[AdminUnit], places: Sequence[Place]) -> tuple[DemoAccount, ...]:
+def _accounts(
+    units: Sequence[AdminUnit], places: Sequence[Place], persons: Sequence[DemoPerson]
+) -> tuple[DemoAccount, ...]:
     district = units[0].code
     streets = [u for u in units if u.level is AdminLevel.STREET]
     first_street = streets[0]
@@ -262,7 +264,7 @@ def _accounts(units: Sequence[AdminUnit], places: Sequence[Place]) -> tuple[Demo
         ),
         ("school", Role.SCHOOL_ADMIN, "", "学校管理员", _first(places, "primary_schools"), None),
         ("employer", Role.EMPLOYER_ADMIN, "", "单位管理员", _first(places, "offices"), None),
-        ("resident", Role.RESIDENT, "", "居民", None, 0),
+        ("resident", Role.RESIDENT, persons[0].form.grid_code, "居民", None, 0),
     ]
     return tuple(
         DemoAccount(
@@ -288,4 +290,4 @@ def build_demo(*, residents: int = 5000, places: int = 200, seed: int = SEED) ->
     made_places = _places(rng, units, places)
     seen: set[str] = set()
     persons = tuple(_person(rng, rng.choice(grids), by_code, seen) for _ in range(residents))
-    return DemoDistrict(units, made_places, persons, _accounts(units, made_places))
+    return DemoDistrict(units, made_places, persons, _accounts(units, made_places, persons))
