@@ -141,7 +141,7 @@ def literal_problems(operator: str, operands: list[Any]) -> list[str]:
 def operation_problem(operator: str, operands: list[Any]) -> str | None:
     """The first problem of this one operation (not of its operands), or None if well formed."""
     problem = arity_problem(operator, len(operands))
-    if problem is not None:
+    if problem is not None or operator not in LITERAL_TAILED:
         return problem
     literals = literal_problems(operator, operands)
     return literals[0] if literals else None
