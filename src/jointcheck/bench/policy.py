@@ -89,7 +89,7 @@ def _verification() -> Callable[[], object]:
 
 
 def run(quick: bool) -> BenchReport:
-    number, repeat = (100, 3) if quick else (1000, 30)
+    number, repeat = (50, 3) if quick else (100, 200)
     fangzi = compile_pack(load_shipped("fangzi-2021"))
     plus = compile_pack(load_shipped("eu-2g-plus"))
     district = (_health_code(), _certificate("BBIBP-CorV", 1, date(2021, 8, 1)))

@@ -69,6 +69,8 @@ class CompiledPack:
     """A pack with its parameters flattened into the fields ``evaluate`` reads."""
 
     pack: Pack
+    id: str
+    version: str
     categories: dict[str, VenueCategory]
     modes: dict[str, Mode]
     products: dict[str, Product]
@@ -84,14 +86,6 @@ class CompiledPack:
     contraindication_min_level: int
     restricted_accepts_contraindication: bool
     requirements: dict[str, FiredRule]
-
-    @property
-    def id(self) -> str:
-        return self.pack.id
-
-    @property
-    def version(self) -> str:
-        return self.pack.version
 
     def mode(self, category_id: str) -> Mode | None:
         category = self.categories.get(category_id)
@@ -112,6 +106,8 @@ def compile_pack(pack: Pack) -> CompiledPack:
     params = pack.parameters
     return CompiledPack(
         pack=pack,
+        id=pack.id,
+        version=pack.version,
         categories={c.id: c for c in pack.categories},
         modes={c.id: c.mode for c in pack.categories},
         products={p.id: p for p in pack.products},

@@ -28,7 +28,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from jointcheck.credentials.masking import mask_dob, mask_name
-from jointcheck.credentials.model import DigitalCovidCertificate, Subject
+from jointcheck.credentials.model import DigitalCovidCertificate, HealthCode, Subject
 from jointcheck.credentials.reasons import Reason
 from jointcheck.credentials.subject import check_together
 from jointcheck.errors import InputError
@@ -75,10 +75,34 @@ def _code_sources(evidence: Evidence) -> list[tuple[str, datetime, datetime | No
     return sources
 
 
+def _one_code(
+    code: HealthCode, pack: CompiledPack, at: datetime
+) -> tuple[str | None, Verdict | None] | None:
+    """The usual case of step 2, one health code and no look-up, without building lists.
+
+    None when the colour does not pass: the general path words that refusal.
+    """
+    if at - code.issued_at > pack.health_code_max_age or at > code.expires_at:
+        return code.colour, (
+            Outcome.DENY,
+            (PolicyReason.HEALTH_CODE_STALE,),
+            pack.requirements["R1"],
+            (),
+        )
+    if code.colour in pack.passing_colours:
+        return code.colour, None
+    return None
+
+
 def _health_code(
     evidence: Evidence, pack: CompiledPack, at: datetime
 ) -> tuple[str | None, Verdict | None]:
     """Step 2 (R1, R4): the worst colour seen (for the summary) and a DENY, if any."""
+    codes = evidence.health_codes
+    if len(codes) == 1 and evidence.id_card is None and pack.health_code_required:
+        usual = _one_code(codes[0], pack, at)
+        if usual is not None:
+            return usual
     sources = _code_sources(evidence)
     worst = max((s[0] for s in sources), key=_SEVERITY.__getitem__, default=None)
     if not pack.health_code_required:
@@ -91,12 +115,17 @@ def _health_code(
     if not fresh:
         return worst, (Outcome.DENY, (PolicyReason.HEALTH_CODE_STALE,), r1, ())
     colour = max(fresh, key=_SEVERITY.__getitem__)
+    return colour, _colour_verdict(colour, pack)
+
+
+def _colour_verdict(colour: str, pack: CompiledPack) -> Verdict | None:
+    """R4: a colour the pack does not pass is refused; yellow and red go to the street."""
     if colour in pack.passing_colours:
-        return colour, None
+        return None
     reason = _COLOUR_REASONS.get(colour)
     if reason is None:  # a pack that does not pass green
-        return colour, (Outcome.DENY, (PolicyReason.HEALTH_CODE_NOT_ACCEPTED,), r1, ())
-    return colour, (Outcome.DENY, (reason,), pack.requirements["R4"], _REPORT)
+        return Outcome.DENY, (PolicyReason.HEALTH_CODE_NOT_ACCEPTED,), pack.requirements["R1"], ()
+    return Outcome.DENY, (reason,), pack.requirements["R4"], _REPORT
 
 
 def _contraindication(
