@@ -15,9 +15,10 @@ from jointcheck.api.app import create_app
 from jointcheck.credentials.model import CodeColour, CredentialType
 from jointcheck.credentials.pipeline import STEPS
 from jointcheck.web.i18n import LOCALES, Translator, catalog, negotiate
+from jointcheck.web.pages_home import PAGES
 from web_factories import NOW, make_settings
 
-PAGES = ("/", "/verify", "/login")
+PAGE_PATHS = ("/", "/verify", "/login")
 
 
 @pytest.fixture
@@ -65,7 +66,7 @@ def test_negotiation_order():
     assert negotiate(None, None, None) == "zh-CN"
 
 
-@pytest.mark.parametrize("path", PAGES)
+@pytest.mark.parametrize("path", PAGE_PATHS)
 def test_every_page_has_the_language_switch_and_works_in_both(client, path):
     for locale, marker in (("zh-CN", "English"), ("en", "中文")):
         response = client.get(f"{path}?lang={locale}")
@@ -112,6 +113,7 @@ def test_ids_built_at_render_time_are_in_the_catalog():
     ids = {f"type.{t.value}" for t in CredentialType}
     ids |= {f"colour.{c.value}" for c in CodeColour}
     ids |= {f"step.{name}" for name in (*STEPS, "numeric", "jws")}
+    ids |= {f"home.{page.key}.{part}" for page in PAGES for part in ("title", "summary", "who")}
     assert not sorted(ids - set(catalog()))
 
 

@@ -35,6 +35,7 @@ from jointcheck.errors import (
     StoreError,
     TrustListError,
 )
+from jointcheck.security.roles import AccessDenied
 from jointcheck.web.i18n import both, catalog
 
 log = logging.getLogger("jointcheck.api")
@@ -56,6 +57,7 @@ class ApiError(Exception):
 
 # Statuses of the fault classes; a subclass inherits its parent's.
 _FAULT_STATUS: tuple[tuple[type[JointcheckError], int], ...] = (
+    (AccessDenied, HTTPStatus.FORBIDDEN),
     (InputError, HTTPStatus.BAD_REQUEST),
     (ConfigError, HTTPStatus.SERVICE_UNAVAILABLE),
     (KeyMaterialError, HTTPStatus.SERVICE_UNAVAILABLE),

@@ -19,6 +19,7 @@ from typing import Final
 from zoneinfo import ZoneInfo
 
 import yaml
+from babel import Locale
 from babel.dates import format_date, format_datetime
 from babel.numbers import format_decimal
 
@@ -154,6 +155,11 @@ class Translator:
 
     def number(self, value: float) -> str:
         return format_decimal(value, locale=_BABEL_LOCALE[self.locale])
+
+    def territory(self, code: str) -> str:
+        """A country code with its name in this language: ``AT`` -> ``奥地利 (AT)``."""
+        name = Locale.parse(_BABEL_LOCALE[self.locale]).territories.get(code.upper())
+        return f"{name} ({code})" if name else code
 
     def value(self, value: object) -> str:
         """Any displayed field: times and dates localised, numbers grouped, None as a dash."""

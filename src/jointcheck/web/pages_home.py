@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from fastapi import APIRouter, Request
 from starlette.responses import HTMLResponse
+from starlette.routing import NoMatchFound
 
 from jointcheck.web.render import render
 
@@ -14,26 +15,29 @@ router = APIRouter(tags=["pages"])
 
 @dataclass(frozen=True, slots=True)
 class PageEntry:
-    path: str
-    title: str
-    summary: str
-    who: str = ""
+    route: str  # the route's name: the page is listed only when its feature is mounted
+    key: str  # message ids home.<key>.title, .summary and .who
+
+    def path(self, request: Request) -> str | None:
+        try:
+            return str(request.app.url_path_for(self.route))
+        except NoMatchFound:
+            return None
 
 
-# Pages that exist only when their feature's routes are mounted are listed only then.
 PAGES = (
-    PageEntry("/verify", "home.verify.title", "home.verify.summary", "home.verify.who"),
-    PageEntry("/me", "home.me.title", "home.me.summary", "home.me.who"),
-    PageEntry("/entrance", "home.entrance.title", "home.entrance.summary", "home.entrance.who"),
-    PageEntry("/login", "home.login.title", "home.login.summary", "home.login.who"),
+    PageEntry("verify_page", "verify"),
+    PageEntry("holder_page", "me"),
+    PageEntry("entrance_page", "entrance"),
+    PageEntry("login_page", "login"),
 )
-
-
-def mounted_paths(request: Request) -> set[str]:
-    return {str(getattr(route, "path", "")) for route in request.app.routes}
 
 
 @router.get("/", response_class=HTMLResponse)
 def home(request: Request) -> HTMLResponse:
-    paths = mounted_paths(request)
-    return render(request, "index.html", {"pages": [p for p in PAGES if p.path in paths]})
+    pages = [
+        {"path": path, "key": entry.key}
+        for entry in PAGES
+        if (path := entry.path(request)) is not None
+    ]
+    return render(request, "index.html", {"pages": pages})
