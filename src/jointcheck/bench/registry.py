@@ -15,6 +15,7 @@ BENCHMARKS: dict[str, str] = {
     # name: "module:function"; each function is run(quick: bool) -> BenchReport
     "certlogic": "jointcheck.bench.certlogic:run",
     "decision": "jointcheck.bench.policy:run",
+    "verify": "jointcheck.bench.verify:run",
     "verifier-memory": "jointcheck.bench.trust_memory:run",
     "revocation": "jointcheck.bench.trust_memory:run_revocation",
 }

@@ -10,15 +10,18 @@ module only fences it in:
 - tags whose decoding runs code or builds graphs are kept as plain ``CBORTag`` values instead
   of being interpreted: shared references (28/29) could build cyclic structures, regular
   expressions (35) compile attacker text, MIME (36) runs the e-mail parser, sets (258) and
-  rationals/decimals/bignums (2-5, 30) have no meaning in a credential. Date-time tags (0/1)
-  keep their meaning: DCC payloads may carry them (the dcc-testdata DECODE check compares
-  them as ISO 8601 strings);
+  rationals/decimals/bignums (2-5, 30) have no meaning in a credential;
+- date-time tags (RFC 8949 3.4.1-3.4.2) become the ISO 8601 strings of the JSON data model
+  that the DCC schema speaks of (hcert spec 3.3.7; the dcc-testdata DECODE check compares
+  them as ISO 8601 UTC strings): tag 0 keeps its text, tag 1 becomes UTC ``...Z``. A tag 0
+  without text or a tag 1 without a number stays a ``CBORTag``, which no schema accepts;
 - trailing bytes after the item are malformed: one credential is one CBOR item.
 """
 
 from __future__ import annotations
 
 import io
+from datetime import UTC, datetime
 from typing import Any
 
 import cbor2
@@ -37,7 +40,21 @@ def _keep_tag(tag: int) -> Any:  # noqa: ANN401 - cbor2's callback protocol is u
     return keep
 
 
+def _datetime_text(value: Any, immutable: bool) -> Any:  # noqa: ANN401, ARG001 - cbor2 callback
+    return value if isinstance(value, str) else cbor2.CBORTag(0, value)
+
+
+def _epoch_text(value: Any, immutable: bool) -> Any:  # noqa: ANN401, ARG001 - cbor2 callback
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        try:
+            return datetime.fromtimestamp(value, UTC).isoformat().replace("+00:00", "Z")
+        except (OverflowError, OSError, ValueError):  # out of datetime's range, NaN
+            pass
+    return cbor2.CBORTag(1, value)
+
+
 _SEMANTIC = {tag: _keep_tag(tag) for tag in _UNINTERPRETED_TAGS}
+_SEMANTIC |= {0: _datetime_text, 1: _epoch_text}
 
 
 def decode(data: bytes) -> tuple[Reason, Any]:

@@ -21,9 +21,8 @@ be a reason code.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from enum import IntEnum
-from typing import Any
+from typing import Any, NamedTuple, cast
 
 import cbor2
 from cryptography.exceptions import InvalidSignature
@@ -55,6 +54,7 @@ class Algorithm(IntEnum):
 
 
 PrivateKey = ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey
+_ALGORITHMS = frozenset(Algorithm)
 
 _SHA256 = hashes.SHA256()
 _ECDSA_SHA256 = ec.ECDSA(_SHA256)
@@ -65,10 +65,12 @@ _SIG1_PREFIX = b"\x84\x6aSignature1"
 _EMPTY_AAD = b"\x40"
 
 
-@dataclass(frozen=True, slots=True)
-class Sign1:
+class Sign1(NamedTuple):
     """A parsed COSE_Sign1. ``protected`` is the header as signed (bytes), ``alg`` may be an
     unsupported value (checked by ``verify_sign1``); ``kid`` is None when neither header has one.
+
+    A NamedTuple rather than a frozen dataclass: it is built on every scan, and a frozen
+    dataclass pays one ``object.__setattr__`` per field (docs/performance.md, "verify").
     """
 
     protected: bytes
@@ -95,7 +97,7 @@ def parse_sign1(data: bytes) -> Sign1 | Reason:
     protected, unprotected, payload, signature = item
     if not (
         isinstance(protected, bytes)
-        and isinstance(unprotected, Mapping)
+        and isinstance(unprotected, dict | Mapping)
         and isinstance(payload, bytes)  # a detached payload (nil) has no place in a QR code
         and isinstance(signature, bytes)
     ):
@@ -149,17 +151,34 @@ def sig_structure(protected: bytes, payload: bytes) -> bytes:
     )
 
 
+_KEY_KINDS: dict[type, Algorithm | None] = {}
+
+
+def _key_kind(key: PublicKey) -> Algorithm | None:
+    # The algorithm a key type can carry, found once per Python type: isinstance against
+    # cryptography's abstract key classes is an ABC look-up on every call.
+    key_type = type(key)
+    if key_type not in _KEY_KINDS:
+        kind = None  # a trust list may hold other key types (Ed25519): no algorithm of ours
+        if isinstance(key, ec.EllipticCurvePublicKey):
+            kind = Algorithm.ES256
+        elif isinstance(key, rsa.RSAPublicKey):
+            kind = Algorithm.PS256
+        _KEY_KINDS[key_type] = kind
+    return _KEY_KINDS[key_type]
+
+
 def key_matches(alg: int | None, key: PublicKey) -> Reason:
     """Whether ``key`` can carry ``alg``: OK, UNSUPPORTED_ALGORITHM or ALGORITHM_KEY_MISMATCH."""
+    if alg not in _ALGORITHMS:
+        return Reason.UNSUPPORTED_ALGORITHM
+    if alg != _key_kind(key):
+        return Reason.ALGORITHM_KEY_MISMATCH
     if alg == Algorithm.ES256:
-        if isinstance(key, ec.EllipticCurvePublicKey) and isinstance(key.curve, ec.SECP256R1):
-            return Reason.OK
-        return Reason.ALGORITHM_KEY_MISMATCH
-    if alg == Algorithm.PS256:
-        if isinstance(key, rsa.RSAPublicKey) and key.key_size >= MIN_RSA_BITS:
-            return Reason.OK
-        return Reason.ALGORITHM_KEY_MISMATCH
-    return Reason.UNSUPPORTED_ALGORITHM
+        curve = cast("ec.EllipticCurvePublicKey", key).curve
+        return Reason.OK if isinstance(curve, ec.SECP256R1) else Reason.ALGORITHM_KEY_MISMATCH
+    bits = cast("rsa.RSAPublicKey", key).key_size
+    return Reason.OK if bits >= MIN_RSA_BITS else Reason.ALGORITHM_KEY_MISMATCH
 
 
 def verify_sign1(sign1: Sign1, key: PublicKey) -> Reason:
@@ -171,7 +190,7 @@ def verify_sign1(sign1: Sign1, key: PublicKey) -> Reason:
     message = sig_structure(sign1.protected, sign1.payload)
     signature = sign1.signature
     try:
-        if isinstance(key, ec.EllipticCurvePublicKey):
+        if sign1.alg == Algorithm.ES256:  # key_matches: a P-256 key
             # RFC 9053 section 2.1: ECDSA signatures are r || s, fixed width, not DER.
             if len(signature) != 2 * _P256_BYTES:
                 return Reason.BAD_SIGNATURE
@@ -179,9 +198,9 @@ def verify_sign1(sign1: Sign1, key: PublicKey) -> Reason:
                 int.from_bytes(signature[:_P256_BYTES], "big"),
                 int.from_bytes(signature[_P256_BYTES:], "big"),
             )
-            key.verify(der, message, _ECDSA_SHA256)
+            cast("ec.EllipticCurvePublicKey", key).verify(der, message, _ECDSA_SHA256)
         else:
-            key.verify(signature, message, _PSS, _SHA256)
+            cast("rsa.RSAPublicKey", key).verify(signature, message, _PSS, _SHA256)
     except InvalidSignature:
         return Reason.BAD_SIGNATURE
     return Reason.OK

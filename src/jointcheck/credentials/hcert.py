@@ -13,7 +13,8 @@ one on its own; the reason of a failed verification is the first failure in this
    exactly one of v/t/r (SCHEMA_INVALID);
 3. ``key_usage``: the DSC's extended key usage allows the certificate type (hcert spec A.4;
    KEY_USAGE_MISMATCH); a key with only the VACCINATION_ISSUER role signs vaccinations only;
-4. revocation: the UVCI hashes of the DCC revocation design (REVOKED);
+4. revocation: the UVCI hash (the DCC revocation design's UCI type, ``uvci_hash``) of each
+   entry against ``ctx.revocations`` (REVOKED);
 5. ``expiry``: DSC notBefore <= iat and exp <= DSC notAfter (hcert spec 3.3.5-3.3.6;
    DSC_VALIDITY), then iat <= at (NOT_YET_VALID) and at <= exp (EXPIRED), the last two with
    the context's clock skew.
@@ -25,13 +26,10 @@ refreshed code cannot cure them and the inspector must hear about them first.
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 from collections.abc import Mapping
 from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
-
-from cryptography.hazmat.primitives.asymmetric import ec
 
 from jointcheck.credentials import dsc, pipeline, schema
 from jointcheck.credentials.keys import Role, TrustedKey
@@ -54,6 +52,7 @@ PREFIX = "HC1:"
 HCERT_DCC_V1 = 1
 _TYPES = {"v": CredentialType.DCC_VACCINATION, "t": CredentialType.DCC_TEST}
 _TYPES["r"] = CredentialType.DCC_RECOVERY
+_GROUPS = {credential_type: group for group, credential_type in _TYPES.items()}
 _DCC_ROLES = frozenset({Role.DCC_SIGNER, Role.VACCINATION_ISSUER})
 
 # DCC revocation design: list entries are the first 128 bits of a SHA-256.
@@ -100,47 +99,33 @@ def check_expiry(
     return Reason.OK
 
 
-def revocation_hashes(uvci: str, country: str, signature: bytes, *, ecdsa: bool) -> list[str]:
-    """The DCC revocation design's three hash types, as hex of their first 128 bits.
-
-    UCI: SHA-256 of the UVCI; COUNTRYCODEUCI: of the issuing country followed by the UVCI;
-    SIGNATURE: of the COSE signature (for ECDSA only its r half, which is what stays the same
-    if the signature is re-encoded).
-    """
-    signed = signature[: len(signature) // 2] if ecdsa else signature
-    return [
-        hashlib.sha256(data).digest()[:REVOCATION_HASH_BYTES].hex()
-        for data in (uvci.encode("utf-8"), (country + uvci).encode("utf-8"), signed)
-    ]
+def uvci_hash(uvci: str) -> str:
+    """The revocation list entry of a UVCI: the DCC revocation design's UCI hash type, the
+    first 128 bits of the SHA-256 of the UVCI as written in ``ci``, in hex."""
+    return hashlib.sha256(uvci.encode("utf-8")).digest()[:REVOCATION_HASH_BYTES].hex()
 
 
 def _dcc_payload(claims: pipeline.Claims) -> Mapping[Any, Any] | None:
     hcert = claims.raw.get(pipeline.CLAIM_HCERT)
-    payload = hcert.get(HCERT_DCC_V1) if isinstance(hcert, Mapping) else None
-    if not isinstance(payload, Mapping) or claims.iat is None or claims.exp is None:
+    payload = hcert.get(HCERT_DCC_V1) if isinstance(hcert, dict | Mapping) else None
+    if not isinstance(payload, dict | Mapping) or claims.iat is None or claims.exp is None:
         return None
     return payload
 
 
-def schema_type(view: Mapping[str, Any] | None) -> CredentialType | None:
-    """The type of a payload that validates against the schema of its own ``ver`` and has
-    exactly one of v/t/r; None if it does not."""
-    if view is None:
+def schema_type(payload: Mapping[str, Any] | None) -> CredentialType | None:
+    """The type of a payload that has exactly one of v/t/r and validates against the schema
+    of its own ``ver``; None if it does not."""
+    if payload is None:
         return None
-    kinds = [kind for kind in _TYPES if kind in view]
-    if len(kinds) != 1 or not schema.validate(view):
+    group = schema.exactly_one_group(payload)
+    if group is None or not schema.validate(payload):
         return None
-    return _TYPES[kinds[0]]
+    return _TYPES[group]
 
 
-def _is_revoked(view: Mapping[str, Any], signature: bytes, key: TrustedKey, ctx: Ctx) -> bool:
-    ecdsa = isinstance(key.public_key, ec.EllipticCurvePublicKey)
-    for kind in _TYPES:
-        for entry in view.get(kind, ()):
-            hashes = revocation_hashes(entry["ci"], entry["co"], signature, ecdsa=ecdsa)
-            if any(ctx.revocations.is_revoked("uvci", h) for h in hashes):
-                return True
-    return False
+def _is_revoked(entries: list[Mapping[str, Any]], ctx: Ctx) -> bool:
+    return any(ctx.revocations.is_revoked("uvci", uvci_hash(entry["ci"])) for entry in entries)
 
 
 def _content_checks(
@@ -154,7 +139,7 @@ def _content_checks(
     if credential_type is not None and view is not None:  # the entries are schema-valid
         steps["key_usage"] = check_key_usage(key, credential_type)
         reasons.append(Reason.OK if steps["key_usage"] else Reason.KEY_USAGE_MISMATCH)
-        revoked = _is_revoked(view, envelope.sign1.signature, key, ctx)
+        revoked = _is_revoked(view[_GROUPS[credential_type]], ctx)
         reasons.append(Reason.REVOKED if revoked else Reason.OK)
     expiry = check_expiry(envelope.claims, key, ctx.at, ctx.clock_skew)
     steps["expiry"] = expiry is Reason.OK
@@ -175,22 +160,19 @@ def verify_hcert(text: str, ctx: Ctx) -> Verification:
     if signature is not Reason.OK or key is None:
         # hcert spec 6.3: nothing in the payload is processed before the signature verifies.
         return pipeline.failure(signature, steps, None)
-    view = schema.json_view(payload)
+    # The payload is already in the JSON data model (cbor_safe turns date-time tags into
+    # text); members the schema does not know keep their CBOR form.
+    view = payload if isinstance(payload, dict) else None
     credential_type, reasons = _content_checks(envelope, view, key, ctx)
     failed = next((reason for reason in reasons if reason is not Reason.OK), None)
     if failed is not None:
         return Verification(failed, credential_type, dict(steps))
     if view is None or credential_type is None:  # pragma: no cover - a schema failure above
         raise AssertionError("a verified DCC has a payload and a type")
-    credential = _certificate(view, credential_type, envelope, key.kid)
+    credential = _certificate(view, credential_type, envelope, key)
     if credential is None:  # a date that the schema only annotates (format) does not parse
         steps["schema"] = False
         return Verification(Reason.SCHEMA_INVALID, credential_type, dict(steps))
-    # Our district's certificates also carry the subject claim (-70001, subject.py).
-    ours = district_subject(
-        credential.subject, envelope.claims.raw, Role.VACCINATION_ISSUER in key.roles
-    )
-    credential = dataclasses.replace(credential, subject=ours)
     return Verification(Reason.OK, credential_type, dict(steps), credential)
 
 
@@ -245,20 +227,24 @@ def _certificate(
     view: Mapping[str, Any],
     credential_type: CredentialType,
     envelope: pipeline.Envelope,
-    kid: bytes,
+    key: TrustedKey,
 ) -> DigitalCovidCertificate | None:
+    group = _GROUPS[credential_type]
+    parse = {"v": _vaccination, "t": _test, "r": _recovery}[group]
     entries: dict[str, tuple[Any, ...]] = {"v": (), "t": (), "r": ()}
-    parse = {"v": _vaccination, "t": _test, "r": _recovery}
-    for kind, parse_entry in parse.items():
-        parsed = tuple(parse_entry(entry) for entry in view.get(kind, ()))
-        if None in parsed:
-            return None
-        entries[kind] = parsed
+    entries[group] = tuple(parse(entry) for entry in view[group])
+    if None in entries[group]:
+        return None
     nam = view["nam"]
     claims = envelope.claims
     if claims.iat is None or claims.exp is None:  # pragma: no cover - checked by _dcc_payload
         return None
-    subject = Subject(dob=view["dob"], fnt=nam["fnt"], gnt=nam.get("gnt", ""))
+    # Our district's certificates also carry the subject claim (-70001, subject.py).
+    subject = district_subject(
+        Subject(dob=view["dob"], fnt=nam["fnt"], gnt=nam.get("gnt", "")),
+        claims.raw,
+        Role.VACCINATION_ISSUER in key.roles,
+    )
     return DigitalCovidCertificate(
         type=credential_type,
         subject=subject,
@@ -268,9 +254,9 @@ def _certificate(
         issued_at=claims.iat,
         expires_at=claims.exp,
         version=view["ver"],
-        kid=kid,
+        kid=key.kid,
         vaccinations=entries["v"],
         tests=entries["t"],
         recoveries=entries["r"],
-        payload=dict(view),
+        payload=view if isinstance(view, dict) else dict(view),
     )

@@ -18,9 +18,8 @@ from __future__ import annotations
 
 import zlib
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from jointcheck.credentials import base45, cbor_safe, cose
 from jointcheck.credentials.keys import KeyRing, TrustedKey
@@ -38,13 +37,14 @@ CLAIM_ISS = 1
 CLAIM_EXP = 4
 CLAIM_IAT = 6
 CLAIM_HCERT = -260
+_ALGORITHMS = frozenset(int(alg) for alg in cose.Algorithm)
 # NumericDate bounds that datetime can represent (up to 9999-12-31T23:59:59Z).
 _MAX_NUMERIC_DATE = 253_402_300_799
 
 
-@dataclass(frozen=True, slots=True)
-class Claims:
-    """The CWT claims map with the registered claims read and type-checked."""
+class Claims(NamedTuple):
+    """The CWT claims map with the registered claims read and type-checked (a NamedTuple,
+    like ``cose.Sign1``, because it is built on every scan)."""
 
     iss: str | None
     iat: datetime | None
@@ -52,8 +52,7 @@ class Claims:
     raw: Mapping[Any, Any]
 
 
-@dataclass(frozen=True, slots=True)
-class Envelope:
+class Envelope(NamedTuple):
     prefix: str
     sign1: cose.Sign1
     claims: Claims
@@ -120,7 +119,7 @@ def decode_claims(payload: bytes) -> Claims | Reason:
     reason, raw = cbor_safe.decode(payload)
     if reason is not Reason.OK:
         return reason
-    if not isinstance(raw, Mapping):
+    if not isinstance(raw, dict | Mapping):  # dict first: a plain isinstance, no ABC look-up
         return Reason.CWT_MALFORMED
     iss = raw.get(CLAIM_ISS)
     if iss is not None and not isinstance(iss, str):
@@ -187,7 +186,7 @@ def verify_envelope_signature(
 def _signature_reason(
     sign1: cose.Sign1, keyring: KeyRing, accept: Callable[[TrustedKey], bool]
 ) -> tuple[Reason, TrustedKey | None]:
-    if sign1.alg not in cose.Algorithm.__members__.values():
+    if sign1.alg not in _ALGORITHMS:
         return Reason.UNSUPPORTED_ALGORITHM, None
     keys = keyring.keys_for(sign1.kid) if sign1.kid else []
     if not keys:

@@ -20,6 +20,7 @@ schema speaks of (hcert spec 3.3.7), with CBOR date-times as ISO 8601 strings.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Mapping
 from datetime import date, datetime
 from functools import cache
@@ -56,6 +57,46 @@ def _ascii_patterns(node: Any) -> Any:  # noqa: ANN401 - a JSON Schema document
     return node
 
 
+def _without_one_of(document: dict[str, Any]) -> dict[str, Any]:
+    """1.3.x say "exactly one of v/t/r" as a top-level ``oneOf`` of three ``required``
+    branches; ``exactly_one_group`` checks the same thing without the two failing branches
+    raising and catching an exception on every call. The common keys stay required."""
+    branches = document.get("oneOf")
+    if not isinstance(branches, list) or not all(
+        isinstance(b, dict) and list(b) == ["required"] for b in branches
+    ):
+        return document
+    required = [set(b["required"]) for b in branches]
+    common = set.intersection(*required)
+    if sorted(tuple(r - common) for r in required) != [("r",), ("t",), ("v",)]:
+        return document
+    document = {key: value for key, value in document.items() if key != "oneOf"}
+    document["required"] = sorted(common | set(document.get("required", [])))
+    return document
+
+
+# The generated code computes the JSON path of every sub-object on the success path, for
+# error messages (``"data.v[{i}]".format(**locals())``); the verifier only needs pass/fail.
+_PATH_ARGUMENT = re.compile(
+    r'custom_formats, \(name_prefix or "data"\) \+ "[^"]*"(?:\.format\(\*\*locals\(\)\))?\)'
+)
+
+
+def _inline_refs(node: Any, defs: dict[str, Any]) -> Any:  # noqa: ANN401 - JSON Schema
+    """Replace each ``{"$ref": "#/$defs/x"}`` by the definition itself (the DCC schemas are
+    not recursive), so that the generated code checks it inline instead of calling one more
+    function per field."""
+    if isinstance(node, dict):
+        ref = node.get("$ref")
+        if isinstance(ref, str) and ref.startswith("#/$defs/") and ref[8:] in defs:
+            merged = {**defs[ref[8:]], **{k: v for k, v in node.items() if k != "$ref"}}
+            return _inline_refs(merged, defs)
+        return {key: _inline_refs(value, defs) for key, value in node.items()}
+    if isinstance(node, list):
+        return [_inline_refs(item, defs) for item in node]
+    return node
+
+
 @cache
 def validator(version: str) -> Callable[[Any], Any]:
     """The compiled validator of a schema version (unknown versions: 1.3.0)."""
@@ -63,12 +104,23 @@ def validator(version: str) -> Callable[[Any], Any]:
         version = DEFAULT_VERSION
     path = resources.files("jointcheck.credentials") / "data" / "dcc-schema" / version
     document = json.loads((path / "combined-schema.json").read_text("utf-8"))
-    document = _ascii_patterns(document)
+    document = _without_one_of(_ascii_patterns(document))
+    document = _inline_refs(document, document.get("$defs", {}))
     document["$schema"] = _DRAFT_07
-    compiled: Callable[[Any], Any] = fastjsonschema.compile(
-        document, use_formats=False, detailed_exceptions=False
-    )
+    code = fastjsonschema.compile_to_code(document, use_formats=False, detailed_exceptions=False)
+    namespace: dict[str, Any] = {}
+    # fastjsonschema.compile() itself executes this code; we only drop the path arguments.
+    exec(_PATH_ARGUMENT.sub("custom_formats, None)", code), namespace)  # noqa: S102 - generated from our shipped schema
+    # The root validator; those of the $defs carry its name plus a suffix.
+    name = min((key for key in namespace if key.startswith("validate_")), key=len)
+    compiled: Callable[[Any], Any] = namespace[name]
     return compiled
+
+
+def exactly_one_group(payload: Mapping[str, Any]) -> str | None:
+    """The one of v/t/r the payload holds; None if it holds none or several."""
+    groups = [group for group in ("v", "t", "r") if group in payload]
+    return groups[0] if len(groups) == 1 else None
 
 
 class _NotJson(Exception):  # noqa: N818 - internal signal, never leaves this module

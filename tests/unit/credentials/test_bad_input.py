@@ -83,7 +83,8 @@ def _truncated_cbor() -> Verification:
 def _revoked() -> Verification:
     signer = f.signer()
     uvci = f.dcc_payload()["v"][0]["ci"]
-    entry = hashlib.sha256(uvci.encode()).digest()[:16].hex()  # DCC revocation design: UCI
+    # The DCC revocation design's UCI hash: the first 128 bits of SHA-256 of the UVCI.
+    entry = hashlib.sha256(uvci.encode()).digest()[:16].hex()
     revocations = f.RevocationsFake({("uvci", entry)})
     return verify(f.issue_dcc(signer), f.context(signer, revocations=revocations))
 
