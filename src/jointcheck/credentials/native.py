@@ -245,7 +245,10 @@ def _contraindication(
     subject, cti, body = common
     masked, category = _text(body, 1), body.get(2)
     valid_from, valid_to = _iso_date(body.get(3)), _iso_date(body.get(4))
-    if masked is None or category not in CATEGORIES or valid_from is None or valid_to is None:
+    # Untrusted CBOR: an array or map here is unhashable, so test the type before the table.
+    if not isinstance(category, str) or category not in CATEGORIES:
+        return None
+    if masked is None or valid_from is None or valid_to is None:
         return None
     if valid_to < valid_from:
         return None

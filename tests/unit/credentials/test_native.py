@@ -6,6 +6,8 @@ from datetime import date, timedelta
 
 import district as d
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from jointcheck.credentials.keys import Role
 from jointcheck.credentials.model import (
@@ -25,6 +27,7 @@ from jointcheck.credentials.native import (
 from jointcheck.credentials.reasons import Reason
 from jointcheck.credentials.revocation import RevocationList, entry_hash
 from jointcheck.credentials.subject import SUBJECT_CLAIM, subject_hash
+from jointcheck.credentials.verify import verify
 
 SKEW = timedelta(seconds=30)
 
@@ -217,3 +220,62 @@ def test_revoked_contraindication_is_refused() -> None:
 def test_a_health_code_is_not_a_contraindication_certificate() -> None:
     result = verify_contraindication(d.health_code(), d.context())
     assert result.reason is Reason.UNKNOWN_PREFIX
+
+
+_cbor_leaf = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(min_value=-(2**64), max_value=2**64),
+    st.text(max_size=20),
+    st.binary(max_size=40),
+    st.sampled_from(["green", "yellow", "red", "allergy", "2021-08-01", "2022-01-31"]),
+)
+_cbor = st.recursive(
+    _cbor_leaf,
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=4),
+        st.dictionaries(st.one_of(st.integers(-3, 6), st.text(max_size=3)), inner, max_size=5),
+    ),
+    max_leaves=12,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    prefix=st.sampled_from([HEALTH_CODE_PREFIX, CONTRAINDICATION_PREFIX]),
+    claim=st.sampled_from([SUBJECT_CLAIM, HEALTH_CODE_CLAIM, CONTRAINDICATION_CLAIM, 4, 5, 6, 7]),
+    value=_cbor,
+)
+def test_any_signed_claim_value_gives_a_reason_never_an_exception(
+    prefix: str, claim: int, value: object
+) -> None:
+    issue = d.health_code if prefix == HEALTH_CODE_PREFIX else d.contraindication
+    seed = d.HEALTH_SEED if prefix == HEALTH_CODE_PREFIX else d.HOSPITAL_SEED
+    text = d.resign(issue(), prefix, lambda claims: claims.__setitem__(claim, value), seed)
+    result = verify(text, d.context())
+    # Signed by the right key: only the content or the times can be wrong.
+    assert result.reason in {
+        Reason.OK,
+        Reason.SCHEMA_INVALID,
+        Reason.CWT_MALFORMED,
+        Reason.EXPIRED,
+        Reason.NOT_YET_VALID,
+        Reason.DSC_VALIDITY,
+    }, result
+    assert (result.credential is not None) is result.valid
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    prefix=st.sampled_from([HEALTH_CODE_PREFIX, CONTRAINDICATION_PREFIX]),
+    tail=st.text(max_size=200),
+)
+def test_any_text_after_our_prefixes_gives_a_reason(prefix: str, tail: str) -> None:
+    result = verify(prefix + tail, d.context())
+    assert result.reason in {
+        Reason.BAD_BASE45,
+        Reason.DECOMPRESSION_FAILED,
+        Reason.CBOR_MALFORMED,
+        Reason.NOT_COSE_SIGN1,
+    }, result
+    assert result.steps["unprefix"] is True
