@@ -226,14 +226,14 @@ def signed_payload(document: bytes, root: PublicKey, *, what: str = "trust list"
     forged = Reason.TRUST_LIST_FORGED.value
     try:
         parsed = json.loads(document)
-    except (UnicodeDecodeError, ValueError) as exc:
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:  # RecursionError: [[[[...
         raise TrustListError(f"{what} is not JSON", code=forged) from exc
     if not isinstance(parsed, dict) or parsed.get("alg") != "ES256" or "payload" not in parsed:
         raise TrustListError(f"{what} is not a signed {FORMAT} document", code=forged)
     try:
         signature = unb64(parsed.get("signature"), "signature")
         data = canonical_json(parsed["payload"])
-    except (TrustListError, ValueError) as exc:
+    except (TrustListError, ValueError, RecursionError) as exc:
         raise TrustListError(f"{what} signature is unreadable", code=forged) from exc
     if not verify_es256(root, data, signature):
         raise TrustListError(f"{what} is not signed by the pinned root key", code=forged)

@@ -11,6 +11,8 @@ from pathlib import Path
 
 import district as d
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from jointcheck.credentials.reasons import Reason
 from jointcheck.credentials.revocation import (
@@ -136,3 +138,11 @@ def test_a_million_entries_add_under_64_mb_and_lookups_stay_constant(tmp_path: P
     assert 0 < added_kib * 1024 < 64 * 1024 * 1024
     # O(1): whatever the key, a look-up compares at most a handful of 16-byte entries.
     assert longest <= 16
+
+
+@settings(max_examples=200, deadline=None)
+@given(data=st.binary(max_size=400), header=st.booleans())
+def test_any_bytes_are_a_revocation_list_or_a_reason(data: bytes, header: bool) -> None:
+    if header:  # past the magic, so that the length and signature checks are reached
+        data = b"JCRL\x01\x00\x00\x00" + data
+    assert load_revocation_list(data, d.root_key().public_key()) is Reason.REVOCATION_LIST_FORGED

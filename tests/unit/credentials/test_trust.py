@@ -8,6 +8,8 @@ import json
 import district as d
 import factories as f
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from jointcheck.credentials import trust
 from jointcheck.credentials.keyfiles import kid_for_certificate
@@ -105,3 +107,40 @@ def test_remove_issuer_drops_every_entry_of_the_kid() -> None:
     )
     assert isinstance(listed, trust.TrustList)
     assert listed.keys_for(d.kid(d.HOSPITAL_SEED)) == []
+
+
+_json = st.recursive(
+    st.one_of(st.none(), st.booleans(), st.integers(), st.text(max_size=10)),
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=3), st.dictionaries(st.text(max_size=8), inner, max_size=4)
+    ),
+    max_leaves=10,
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(document=st.one_of(st.binary(max_size=300), _json.map(lambda v: json.dumps(v).encode())))
+def test_any_document_is_a_trust_list_or_a_reason(document: bytes) -> None:
+    loaded = trust.load_trust_list(document, d.root_key().public_key())
+    assert loaded is Reason.TRUST_LIST_FORGED
+
+
+def test_deeply_nested_document_is_forged_not_a_crash() -> None:
+    document = b'{"alg": "ES256", "payload": ' + b"[" * 100_000 + b"]" * 100_000 + b"}"
+    assert trust.load_trust_list(document, d.root_key().public_key()) is Reason.TRUST_LIST_FORGED
+
+
+@settings(max_examples=100, deadline=None)
+@given(payload=_json)
+def test_signed_garbage_payload_is_refused_not_a_crash(payload: object) -> None:
+    # Even the root key's signature cannot make an unreadable payload a trust list.
+    document = {
+        "format": trust.FORMAT,
+        "alg": "ES256",
+        "payload": payload,
+        "signature": base64.urlsafe_b64encode(
+            trust.sign_es256(d.root_key(), trust.canonical_json(payload))
+        ).decode(),
+    }
+    loaded = trust.load_trust_list(json.dumps(document).encode(), d.root_key().public_key())
+    assert isinstance(loaded, trust.TrustList) or loaded is Reason.TRUST_LIST_FORGED
