@@ -16,6 +16,7 @@ from typer.testing import CliRunner, Result
 
 from jointcheck.cli.main import app
 from jointcheck.credentials.issue import make_uvci
+from jointcheck.credentials.qrimage import qr_image
 
 ISSUED = "2021-09-01T08:00:00Z"
 SCANNED = "2021-09-01T08:01:00Z"
@@ -455,3 +456,14 @@ def test_signing_key_can_come_from_an_environment_variable(
         ).exit_code
         == 2
     )
+
+
+def test_a_jpeg_photo_of_the_code_is_read(district: District, tmp_path: Path) -> None:
+    text = district.health_code()
+    png = tmp_path / "code.png"
+    png.write_bytes(qr_image(text, "png", scale=6))
+    jpeg = tmp_path / "photo.jpg"
+    with Image.open(png) as image:
+        image.convert("RGB").save(jpeg, quality=80)
+    result = ok("verify", jpeg, "--at", SCANNED, *district.trust, "--json")
+    assert json.loads(result.stdout)["type"] == "health_code"
