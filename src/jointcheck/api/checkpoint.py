@@ -15,15 +15,17 @@ from http import HTTPStatus
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request, Response
+from fastapi.exceptions import RequestValidationError
+from pydantic import ValidationError
+from starlette.concurrency import run_in_threadpool
 
 from jointcheck.api.checkpoint_schemas import (
-    BatchIn,
     EnrollIn,
     IdDocumentIn,
     OverrideRequestIn,
     RegisterIn,
     ScanIn,
-    parse_batch,
+    parse_body,
 )
 from jointcheck.api.checkpoint_service import BundleSource, CheckpointServer
 from jointcheck.api.deps import (
@@ -148,17 +150,22 @@ def bundle(device: DeviceDep, server: ServerDep) -> Response:
     )
 
 
-@router.post("/events")
-def events(body: BatchIn, device: DeviceDep, server: ServerDep) -> dict[str, Any]:
+@router.post("/events", openapi_extra={"requestBody": {"content": {"application/json": {}}}})
+async def events(request: Request, device: DeviceDep, server: ServerDep) -> dict[str, Any]:
     """A batch of a device's events: stored once each, the bad ones refused by id."""
-    parsed = parse_batch(body.events)
-    result = server.ingest(
+    body = await request.body()
+    try:
+        parsed, skew_ms = parse_body(body)
+    except ValidationError as exc:
+        raise RequestValidationError(exc.errors(include_input=False)) from exc
+    result = await run_in_threadpool(
+        server.ingest,
         device,
         parsed.checks,
         parsed.registrations,
         parsed.overrides,
         parsed.refused,
-        skew_ms=body.skew_ms,
+        skew_ms,
     )
     return {
         "accepted": result.accepted,

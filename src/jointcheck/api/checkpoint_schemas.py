@@ -45,6 +45,21 @@ class SummaryIn(_Strict):
     pack_id: Short = ""
     pack_version: Annotated[str, Field(max_length=32)] = ""
 
+    def evidence(self) -> EvidenceSummary:
+        return EvidenceSummary(
+            credential_types=tuple(self.credential_types),
+            code_colour=self.code_colour,
+            doses=self.doses,
+            series=self.series,
+            completed=self.completed,
+            contraindication_level=self.contraindication_level,
+            age_band=self.age_band,
+            registered=self.registered,
+            failed=tuple(self.failed),
+            pack_id=self.pack_id,
+            pack_version=self.pack_version,
+        )
+
 
 class CheckIn(_Strict):
     kind: Literal["check"]
@@ -74,7 +89,7 @@ class CheckIn(_Strict):
             at=self.at,
             outcome=self.outcome,
             reasons=tuple(self.reasons),
-            summary=EvidenceSummary.from_dict(self.summary.model_dump()),
+            summary=self.summary.evidence(),
             subject_hash=self.subject_hash,
             bundle_version=self.bundle_version,
             stale=self.stale,
@@ -156,17 +171,46 @@ def _event_id(raw: dict[str, Any], index: int) -> str:
     return value[:36] if isinstance(value, str) and value else f"#{index}"
 
 
+class _WholeBatch(_Strict):
+    events: list[EventIn] = Field(max_length=MAX_BATCH)
+    skew_ms: int | None = Field(default=None, ge=-86_400_000, le=86_400_000)
+
+
+def _sort(parsed: Parsed, event: CheckIn | RegistrationEventIn | OverrideIn) -> None:
+    if isinstance(event, CheckIn):
+        parsed.checks.append(event.record())
+    elif isinstance(event, OverrideIn):
+        parsed.overrides.append(event.record())
+    else:
+        parsed.registrations.append(event.record())
+
+
+def parse_body(body: bytes) -> tuple[Parsed, int | None]:
+    """A batch from the request body, and the device's clock skew.
+
+    The usual batch is valid as a whole and is validated in one pass over the JSON; only a
+    batch with a bad event is taken apart event by event to find it. A body that is not a
+    batch at all raises ValidationError (422).
+    """
+    try:
+        whole = _WholeBatch.model_validate_json(body)
+    except ValidationError:
+        loose = BatchIn.model_validate_json(body)
+        return parse_batch(loose.events), loose.skew_ms
+    parsed = Parsed()
+    for event in whole.events:
+        try:
+            _sort(parsed, event)
+        except InputError as exc:
+            parsed.refused[event.id] = exc.code
+    return parsed, whole.skew_ms
+
+
 def parse_batch(events: list[dict[str, Any]]) -> Parsed:
     parsed = Parsed()
     for index, raw in enumerate(events):
         try:
-            event = _EVENT.validate_python(raw)
-            if isinstance(event, CheckIn):
-                parsed.checks.append(event.record())
-            elif isinstance(event, OverrideIn):
-                parsed.overrides.append(event.record())
-            else:
-                parsed.registrations.append(event.record())
+            _sort(parsed, _EVENT.validate_python(raw))
         except ValidationError:
             parsed.refused[_event_id(raw, index)] = "EVENT_INVALID"
         except InputError as exc:

@@ -29,6 +29,7 @@ from jointcheck.checkpoint.model import (
     RegistrationIn,
 )
 from jointcheck.security.pii import FieldCipher
+from jointcheck.store.checkpoint_ingest import insert_checks
 from jointcheck.store.checkpoint_models import (
     BundleRow,
     CheckEventRow,
@@ -93,35 +94,36 @@ def _device(row: DeviceRow) -> Device:
     )
 
 
-def _check_row(record: CheckRecord, now: datetime) -> dict[str, Any]:
+def check_row(record: CheckRecord, now: datetime) -> tuple[Any, ...]:
+    """A check as a row of ``check_events``, in ``checkpoint_ingest.COLUMNS`` order."""
     s = record.summary
-    return {
-        "street_code": record.street_code,
-        "day": district_day(record.at),
-        "id": record.id,
-        "place_id": int(record.place_id),
-        "entrance_id": record.entrance_id,
-        "device_id": record.device_id,
-        "at": record.at,
-        "received_at": now,
-        "outcome": record.outcome.value,
-        "reasons": " ".join(record.reasons)[:400],
-        "credential_types": " ".join(s.credential_types)[:160],
-        "code_colour": s.code_colour,
-        "doses": s.doses,
-        "series": s.series,
-        "completed": s.completed,
-        "contraindication_level": s.contraindication_level,
-        "age_band": s.age_band[:8],
-        "pack_id": s.pack_id,
-        "pack_version": s.pack_version,
-        "subject_hash": record.subject_hash,
-        "bundle_version": record.bundle_version,
-        "stale": record.stale,
-        "via": record.via,
-        "group_id": record.group_id,
-        "follows": record.follows,
-    }
+    return (
+        record.street_code,
+        district_day(record.at),
+        record.id,
+        int(record.place_id),
+        record.entrance_id,
+        record.device_id,
+        record.at,
+        now,
+        record.outcome.value,
+        " ".join(record.reasons)[:400],
+        " ".join(s.credential_types)[:160],
+        s.code_colour,
+        s.doses,
+        s.series,
+        s.completed,
+        s.contraindication_level,
+        s.age_band[:8],
+        s.pack_id,
+        s.pack_version,
+        record.subject_hash,
+        record.bundle_version,
+        record.stale,
+        record.via,
+        record.group_id,
+        record.follows,
+    )
 
 
 def _record(row: CheckEventRow) -> CheckRecord:
@@ -239,20 +241,16 @@ class SqlCheckpoint:
     # Ingest ----------------------------------------------------------------------------------
     def add_checks(self, records: Sequence[CheckRecord], now: datetime) -> list[str]:
         """Insert new checks; the ids really inserted (a repeated id is skipped)."""
-        if not records:
-            return []
-        stmt = self._insert(CheckEventRow).on_conflict_do_nothing().returning(CheckEventRow.id)
-        inserted = set(self.session.scalars(stmt, [_check_row(r, now) for r in records]).all())
+        inserted = insert_checks(self.session, [check_row(r, now) for r in records])
         counts: Counter[tuple[str, date, int, str]] = Counter()
-        for r in records:
-            if r.id in inserted:
-                key = (r.street_code, district_day(r.at), int(r.place_id))
-                counts[(*key, "checks")] += 1
-                counts[(*key, OUTCOME_COLUMN[r.outcome])] += 1
-                if r.stale:
-                    counts[(*key, "stale")] += 1
+        for _id, street, day, place, outcome, stale in inserted:
+            key = (street, day, place)
+            counts[(*key, "checks")] += 1
+            counts[(*key, OUTCOME_COLUMN[Outcome(outcome)])] += 1
+            if stale:
+                counts[(*key, "stale")] += 1
         self._add_counts(counts)
-        return [r.id for r in records if r.id in inserted]
+        return [i[0] for i in inserted]
 
     def add_overrides(self, records: Sequence[OverrideRecord], now: datetime) -> list[str]:
         if not records:

@@ -1,0 +1,337 @@
+"""``jointcheck bench ingest``: 100,000 check events uploaded in batches through the API.
+
+Into PostgreSQL and into SQLite, each beside a bare load of the same rows measured in the same
+run (``COPY`` for PostgreSQL, ``executemany`` for SQLite). Target (issue 4): at least 20,000
+events/s into PostgreSQL on the 2-core machine, and at least 0.25x the bare COPY.
+
+The server is the real app under uvicorn in a child process; the uploader posts batches of 250
+events over HTTP from a few threads, as many agents would. ``site`` builds the small district
+both checkpoint benchmarks run on (``latency`` reuses it).
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import signal
+import socket
+import tempfile
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+import psycopg
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from sqlalchemy import text
+
+from jointcheck.bench import BenchReport, Figure
+from jointcheck.bootstrap import Registry, build_registry
+from jointcheck.config import Settings
+from jointcheck.credentials import trust
+from jointcheck.credentials.keyfiles import kid_for_spki, write_signing_key
+from jointcheck.credentials.keys import Role
+from jointcheck.registry.model import AdminLevel, AdminUnit, Entrance, Place
+from jointcheck.store.checkpoint_ingest import sqlite_row
+from jointcheck.store.checkpoint_repository import SqlCheckpoint
+from jointcheck.store.engine import normalise_url
+from jointcheck.store.migrate import upgrade
+
+EVENTS, QUICK_EVENTS = 100_000, 5_000
+BATCH = 250
+UPLOADERS = 4
+TARGET_RATE, TARGET_RATIO = 20_000, 0.25
+PG_ENV = ("JOINTCHECK_BENCH_DATABASE_URL", "JOINTCHECK_TEST_DATABASE_URL")
+DEFAULT_PG = "postgresql://postgres@127.0.0.1:5432/postgres"
+STREET, COMMUNITY = "370704001", "370704001001"
+
+
+def _key_text() -> str:
+    return base64.b64encode(os.urandom(32)).decode()
+
+
+@dataclass
+class Site:
+    """A district of one place and one enrolled device, with its trust material."""
+
+    settings: Settings
+    registry: Registry
+    place_id: int
+    device_id: str
+    token: str
+    issuers: dict[str, ec.EllipticCurvePrivateKey]
+
+    def subject_key(self) -> bytes:
+        return base64.b64decode(self.settings.lookup_key)
+
+
+def _trust(var: Path) -> dict[str, ec.EllipticCurvePrivateKey]:
+    (var / "trust").mkdir(parents=True, exist_ok=True)
+    (var / "secrets").mkdir(parents=True, exist_ok=True, mode=0o700)
+    root = ec.generate_private_key(ec.SECP256R1())
+    write_signing_key(var / "secrets" / "root.key.pem", root)
+    (var / "trust" / "root.pub.pem").write_bytes(
+        root.public_key().public_bytes(
+            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+        )
+    )
+    issuers = {"health": ec.generate_private_key(ec.SECP256R1())}
+    issuers["vaccination"] = ec.generate_private_key(ec.SECP256R1())
+    body = trust.new_payload(1, "370704", datetime.now(UTC) - timedelta(days=1))
+    roles = {"health": [Role.HEALTH_CODE_ISSUER], "vaccination": [Role.VACCINATION_ISSUER]}
+    for name, key in issuers.items():
+        spki = key.public_key().public_bytes(
+            serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+        )
+        entry = trust.issuer_entry(
+            kid=kid_for_spki(key.public_key()), roles=roles[name], issuer=name, spki=spki
+        )
+        body = trust.add_issuer(body, entry)
+    (var / "trust" / "trust-list.json").write_bytes(trust.sign_trust_list(body, root))
+    return issuers
+
+
+def build_site(var: Path, database_url: str) -> Site:
+    issuers = _trust(var)
+    settings = Settings(
+        var_dir=var,
+        database_url=database_url,
+        pii_key=_key_text(),
+        lookup_key=_key_text(),
+        session_secret=_key_text(),
+    )
+    upgrade(database_url)
+    registry = build_registry(settings)
+    with registry.uow() as uow:
+        uow.units.add_many(
+            [
+                AdminUnit("370704", AdminLevel.DISTRICT, "坊子区", "Fangzi"),
+                AdminUnit(STREET, AdminLevel.STREET, "凤凰街道", "Fenghuang", "370704"),
+                AdminUnit(COMMUNITY, AdminLevel.COMMUNITY, "社区", "Community", STREET),
+            ]
+        )
+        place = uow.places.add(
+            Place(None, COMMUNITY, "malls_and_supermarkets", "商场", "路1号", (Entrance("north"),))
+        )
+        device, token = SqlCheckpoint(uow.session).enroll(
+            place_id=place, entrance_id=None, street_code=STREET, admin_code=COMMUNITY,
+            root_kid="", label="bench", by=None, now=datetime.now(UTC),
+        )  # fmt: skip
+        uow.commit()
+    return Site(settings, registry, place, device.id, token, issuers)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@contextmanager
+def serving(settings: Settings) -> Iterator[str]:
+    """The real app under uvicorn in a forked child; its base URL while the block runs."""
+    import uvicorn
+
+    from jointcheck.api.app import create_app
+
+    port = free_port()
+    pid = os.fork()
+    if pid == 0:
+        try:
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, 2)
+            uvicorn.run(create_app(settings), host="127.0.0.1", port=port, log_level="error")
+        finally:
+            os._exit(0)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                httpx.get(url + "/api/checkpoint/time", timeout=1).raise_for_status()
+                break
+            except httpx.HTTPError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.05)
+        yield url
+    finally:
+        os.kill(pid, signal.SIGTERM)
+        os.waitpid(pid, 0)
+
+
+@contextmanager
+def postgres_database() -> Iterator[str | None]:
+    """A fresh database on the local PostgreSQL, or None when there is none."""
+    base = next((os.environ[e] for e in PG_ENV if os.environ.get(e)), DEFAULT_PG)
+    admin = base.replace("postgresql+psycopg://", "postgresql://")
+    name = f"jc_bench_{uuid.uuid4().hex[:10]}"
+    try:
+        with psycopg.connect(admin, autocommit=True, connect_timeout=3) as conn:
+            conn.execute(f'CREATE DATABASE "{name}"')
+    except psycopg.Error:
+        yield None
+        return
+    try:
+        yield admin.rsplit("/", 1)[0] + "/" + name
+    finally:
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def make_events(site: Site, n: int) -> list[dict[str, Any]]:
+    at = datetime.now(UTC)
+    outcomes = ("ADMIT", "ADMIT", "ADMIT", "PERSUADE", "DENY")
+    return [
+        {
+            "kind": "check",
+            "id": str(uuid.uuid4()),
+            "device_id": site.device_id,
+            "place_id": str(site.place_id),
+            "entrance_id": "north",
+            "street_code": STREET,
+            "at": (at + timedelta(milliseconds=i)).isoformat(),
+            "outcome": outcomes[i % len(outcomes)],
+            "reasons": ["VACCINATED"],
+            "summary": {
+                "credential_types": ["dcc_vaccination", "health_code"],
+                "code_colour": "green",
+                "doses": 2,
+                "series": 2,
+                "completed": True,
+                "age_band": "18-59",
+                "pack_id": "fangzi-2021",
+                "pack_version": "1.0.0",
+            },
+            "subject_hash": os.urandom(32).hex(),
+            "bundle_version": 1,
+        }
+        for i in range(n)
+    ]
+
+
+def upload(url: str, token: str, events: list[dict[str, Any]]) -> float:
+    """Seconds to upload EVENTS in batches from a few threads; every event must be accepted."""
+    bodies = [
+        json.dumps({"events": events[i : i + BATCH]}).encode() for i in range(0, len(events), BATCH)
+    ]
+    headers = {"authorization": f"Bearer {token}", "content-type": "application/json"}
+
+    local = threading.local()
+
+    def post(body: bytes) -> int:
+        if not hasattr(local, "client"):
+            local.client = httpx.Client(base_url=url, headers=headers, timeout=60)
+        answer = local.client.post("/api/checkpoint/events", content=body)
+        answer.raise_for_status()
+        return len(answer.json()["accepted"])
+
+    started = time.perf_counter()
+    with ThreadPoolExecutor(UPLOADERS) as pool:
+        accepted = sum(pool.map(post, bodies))
+    elapsed = time.perf_counter() - started
+    if accepted != len(events):
+        raise RuntimeError(f"{accepted} of {len(events)} events accepted")
+    return elapsed
+
+
+def _rows(events: list[dict[str, Any]]) -> list[tuple[Any, ...]]:
+    from jointcheck.api.checkpoint_schemas import parse_batch
+    from jointcheck.store.checkpoint_repository import check_row
+
+    now = datetime.now(UTC)
+    records = parse_batch(events).checks
+    return [check_row(r, now) for r in records]
+
+
+def bare_load(site: Site, events: list[dict[str, Any]]) -> float:
+    """Seconds for a bare COPY (PostgreSQL) or executemany (SQLite) of the same rows."""
+    rows = _rows(events)
+    engine = site.registry.engine
+    columns = list(_rows_columns())
+    with engine.connect() as conn:
+        conn.execute(text("CREATE TABLE bare_events AS SELECT * FROM check_events WHERE 1 = 0"))
+        conn.commit()
+    names = ", ".join(columns)
+    started = time.perf_counter()
+    if engine.dialect.name == "postgresql":
+        with psycopg.connect(_plain_url(site.settings.database_url)) as conn:
+            with conn.cursor().copy(f"COPY bare_events ({names}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+            conn.commit()
+    else:
+        import sqlite3
+
+        path = site.settings.database_url.removeprefix("sqlite:///")
+        with sqlite3.connect(path) as conn:
+            marks = ", ".join("?" for _ in columns)
+            conn.executemany(
+                f"INSERT INTO bare_events ({names}) VALUES ({marks})",  # noqa: S608 - fixed names
+                [sqlite_row(row) for row in rows],
+            )
+    return time.perf_counter() - started
+
+
+def _rows_columns() -> tuple[str, ...]:
+    from jointcheck.store.checkpoint_models import CheckEventRow
+
+    return tuple(c.name for c in CheckEventRow.__table__.columns)
+
+
+def _plain_url(url: str) -> str:
+    return normalise_url(url).replace("postgresql+psycopg://", "postgresql://")
+
+
+def measure(kind: str, database_url: str, n: int) -> tuple[float, float]:
+    """(API events/s, bare events/s) into one database."""
+    with tempfile.TemporaryDirectory(prefix=f"jc-ingest-{kind}-") as tmp:
+        site = build_site(Path(tmp) / "var", database_url)
+        try:
+            events = make_events(site, n)
+            with serving(site.settings) as url:
+                api_seconds = upload(url, site.token, events)
+            bare_seconds = bare_load(site, events)
+        finally:
+            site.registry.close()
+    return n / api_seconds, n / bare_seconds
+
+
+def run(quick: bool) -> BenchReport:
+    n = QUICK_EVENTS if quick else EVENTS
+    figures, notes = [], [f"{n:,} check events, batches of {BATCH}, {UPLOADERS} uploaders"]
+    met: bool | None = None
+    with postgres_database() as pg_url:
+        if pg_url is None:
+            notes.append("PostgreSQL not reachable: set JOINTCHECK_BENCH_DATABASE_URL")
+        else:
+            api, bare = measure("pg", pg_url, n)
+            figures += [
+                Figure("postgresql_api", api, "events/s"),
+                Figure("postgresql_copy", bare, "events/s"),
+                Figure("postgresql_ratio", api / bare, "x COPY"),
+            ]
+            met = api >= TARGET_RATE and api / bare >= TARGET_RATIO
+    with tempfile.TemporaryDirectory(prefix="jc-ingest-db-") as tmp:
+        api, bare = measure("sqlite", f"sqlite:///{Path(tmp) / 'jointcheck.db'}", n)
+    figures += [
+        Figure("sqlite_api", api, "events/s"),
+        Figure("sqlite_executemany", bare, "events/s"),
+        Figure("sqlite_ratio", api / bare, "x executemany"),
+    ]
+    return BenchReport(
+        name="ingest",
+        figures=tuple(figures),
+        target=f">= {TARGET_RATE:,} events/s into PostgreSQL and >= {TARGET_RATIO}x bare COPY",
+        met=met,
+        notes=tuple(notes),
+    )
