@@ -128,3 +128,14 @@ def test_healthz_reports_what_is_missing(client):
     body = response.json()
     assert body["status"] == "ok"
     assert body["trust_list"] == "missing"
+
+
+def test_faults_map_to_statuses_a_client_can_act_on():
+    from jointcheck.api.errors import fault_status
+    from jointcheck.errors import ConfigError, InputError, JointcheckError
+    from jointcheck.security.roles import AccessDenied
+
+    assert fault_status(AccessDenied("not yours")) == 403
+    assert fault_status(InputError("bad", code="ID_NUMBER_INVALID")) == 400
+    assert fault_status(ConfigError("no key")) == 503
+    assert fault_status(JointcheckError("bug")) == 500

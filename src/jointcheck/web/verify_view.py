@@ -57,11 +57,11 @@ def mask_uvci(uvci: str) -> str:
     head_len = 4 if uvci.upper().startswith("URN:UVCI:") else 2
     head, tail = parts[:head_len], ":".join(parts[head_len:])
     if not tail or len(parts) <= head_len:
-        return "*" * max(len(uvci) - _UVCI_VISIBLE_TAIL, 0) + uvci[-_UVCI_VISIBLE_TAIL:]
+        return "****" + uvci[-_UVCI_VISIBLE_TAIL:] if len(uvci) > _UVCI_VISIBLE_TAIL else "****"
     core, hashmark, check = tail.partition("#")
     visible = core[-_UVCI_VISIBLE_TAIL:] if len(core) > _UVCI_VISIBLE_TAIL else ""
-    masked = "*" * (len(core) - len(visible)) + visible
-    return ":".join([*head, masked]) + hashmark + check
+    # A fixed run of stars: the length of the hidden part is not shown either.
+    return ":".join([*head, "****" + visible]) + hashmark + check
 
 
 def _full_name(first: str, second: str) -> str:
