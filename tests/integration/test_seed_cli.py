@@ -1,0 +1,46 @@
+"""The commands a newcomer runs: `jointcheck db upgrade|current` and `jointcheck demo seed`."""
+
+from __future__ import annotations
+
+import sqlite3
+
+from typer.testing import CliRunner
+
+from jointcheck.cli.main import app
+from jointcheck.store.migrate import head_revisions
+
+
+def test_db_upgrade_then_current_reports_the_newest_revision(tmp_path, monkeypatch):
+    monkeypatch.setenv("JOINTCHECK_VAR_DIR", str(tmp_path / "var"))
+    monkeypatch.delenv("JOINTCHECK_DATABASE_URL", raising=False)
+    runner = CliRunner()
+    assert runner.invoke(app, ["db", "current"]).exit_code == 1  # empty: upgrade needed
+    upgraded = runner.invoke(app, ["db", "upgrade"])
+    assert upgraded.exit_code == 0, upgraded.output
+    current = runner.invoke(app, ["db", "current"])
+    assert current.exit_code == 0, current.output
+    assert all(revision in current.output for revision in head_revisions())
+    assert "upgrade needed" not in current.output
+
+
+def test_demo_seed_creates_keys_migrates_and_seeds_once(tmp_path, monkeypatch):
+    var = tmp_path / "var"
+    monkeypatch.setenv("JOINTCHECK_VAR_DIR", str(var))
+    monkeypatch.delenv("JOINTCHECK_DATABASE_URL", raising=False)
+    for name in ("PII_KEY", "LOOKUP_KEY", "SESSION_SECRET"):
+        monkeypatch.delenv(f"JOINTCHECK_{name}", raising=False)
+    runner = CliRunner()
+    first = runner.invoke(app, ["demo", "seed", "--residents", "60", "--places", "20"])
+    assert first.exit_code == 0, first.output
+    assert "60 residents" in first.output
+    assert sorted(p.name for p in (var / "secrets").iterdir()) == [
+        "lookup_key",
+        "pii_key",
+        "session_secret",
+    ]
+    second = runner.invoke(app, ["demo", "seed", "--residents", "60", "--places", "20"])
+    assert second.exit_code == 0, second.output
+    assert "0 residents" in second.output
+    with sqlite3.connect(var / "jointcheck.db") as connection:
+        assert connection.execute("SELECT count(*) FROM persons").fetchone() == (60,)
+        assert connection.execute("SELECT count(*) FROM accounts").fetchone() == (10,)
