@@ -41,6 +41,13 @@ class CompiledRule:
             log[self.id] = fired
         return fired.passed is True
 
+    def passes(self, data: Any) -> bool:  # noqa: ANN401 - CertLogic data is JSON
+        """Whether the rule passes, without recording it (an error fails it)."""
+        try:
+            return self.function(data) is True
+        except (CertLogicError, RecursionError):
+            return False
+
 
 def _compile_condition(condition: Condition, rules: dict[str, CompiledRule]) -> CompiledCondition:
     if condition.rule is not None:

@@ -56,13 +56,15 @@ _REGISTER = (Action.REGISTER,)
 Verdict = tuple[Outcome, tuple[PolicyReason, ...], FiredRule, tuple[Action, ...]]
 
 
-def _best_dob(subjects: list[Subject]) -> str:
-    # Subjects shown together agree (step 1); the most precise date of birth is the one to use.
-    best = ""
+def _age(subjects: list[Subject], today: date) -> tuple[str, int | None]:
+    """The most precise date of birth shown (subjects shown together agree, step 1) and the
+    age it gives on ``today``, read conservatively (``earliest_birthday``)."""
+    dob = ""
     for subject in subjects:
-        if len(subject.dob) > len(best):
-            best = subject.dob
-    return best
+        if len(subject.dob) > len(dob):
+            dob = subject.dob
+    born = earliest_birthday(dob) if dob else None
+    return dob, (age_on(born, today) if born is not None else None)
 
 
 def _code_sources(evidence: Evidence) -> list[tuple[str, datetime, datetime | None]]:
@@ -211,9 +213,7 @@ def evaluate(evidence: Evidence, venue: str, pack: CompiledPack, at: datetime) -
     else:
         colour, verdict = _health_code(evidence, pack, at)
     today = at.astimezone(SHANGHAI).date()  # ages and validity days count in Shanghai
-    dob = _best_dob(subjects)
-    born = earliest_birthday(dob) if dob else None
-    age = age_on(born, today) if born is not None else None
+    dob, age = _age(subjects, today)
     level, why_not = _contraindication(evidence, pack.contraindication_min_level, today)
     data = _data(evidence, pack, dob, at)
     log: RuleLog = {}
@@ -271,7 +271,7 @@ def _summary(
         colour,
         vaccination.get("dn") or 0,
         vaccination.get("sd"),
-        completed.passed is True if completed else pack.completed.run(data, {}),
+        completed.passed is True if completed else pack.completed.passes(data),
         level,
         age_band(age),
         evidence.registered,
