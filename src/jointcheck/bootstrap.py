@@ -26,7 +26,7 @@ from jointcheck.registry.persons import PersonService
 from jointcheck.registry.places import PlaceService
 from jointcheck.registry.tree import TreeService
 from jointcheck.security.accounts import AccountService
-from jointcheck.security.audit import Auditor
+from jointcheck.security.audit import Auditor, AuditTrail
 from jointcheck.security.pii import FieldCipher
 from jointcheck.store.engine import make_engine, make_session_factory
 from jointcheck.store.uow import SqlUnitOfWork
@@ -46,6 +46,7 @@ class Registry:
     places: PlaceService
     persons: PersonService
     health: HealthRecordService
+    audit: AuditTrail
 
     def close(self) -> None:
         self.engine.dispose()
@@ -69,6 +70,7 @@ def build_registry(settings: Settings | None = None, *, engine: Engine | None = 
         places=PlaceService(uow, pack_categories()),
         persons=PersonService(uow, cipher, auditor),
         health=HealthRecordService(uow, auditor),
+        audit=AuditTrail(uow),
     )
 
 

@@ -84,3 +84,26 @@ def test_an_account_creation_is_audited_without_the_password(registry, principal
     assert [r.action for r in rows] == ["account.create"]
     assert rows[0].actor_username == admin.username
     assert "grid password" not in rows[0].detail
+
+
+def test_the_audit_trail_is_read_within_scope(registry, principal, tree):
+    admin = principal(Role.DISTRICT_ADMIN)
+    registry.accounts.create(
+        admin, NewAccount("s1.staff", "long password one", Role.STREET_STAFF, tree.street_1)
+    )
+    registry.accounts.create(
+        admin, NewAccount("s2.staff", "long password two", Role.STREET_STAFF, tree.street_2)
+    )
+    street_1 = registry.accounts.authenticate("s1.staff", "long password one")
+    assert [e.subject_id for e in registry.audit.entries(street_1)] == [str(street_1.account_id)]
+    assert registry.audit.entries(street_1, admin_code=tree.street_2) == []
+    assert len(registry.audit.entries(admin)) == 2
+    operator = principal(Role.PLACE_OPERATOR, tree.community_1, place_id=None)
+    assert registry.audit.entries(operator) == []
+
+
+def test_only_the_district_admin_lists_accounts(registry, principal, tree):
+    admin = principal(Role.DISTRICT_ADMIN)
+    street = principal(Role.STREET_STAFF, tree.street_1)
+    assert {p.username for p in registry.accounts.list(admin)} >= {admin.username, street.username}
+    assert registry.accounts.list(street) == []

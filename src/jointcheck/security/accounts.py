@@ -89,6 +89,14 @@ class AccountService:
             record = uow.accounts.get(account_id)
         return principal_of(record) if record is not None and record.active else None
 
+    def list(self, principal: Principal) -> list[Principal]:
+        """The accounts of the district administrator's district (others see none)."""
+        if principal.role is not Role.DISTRICT_ADMIN:
+            return []
+        with self._uow() as uow:
+            records = uow.accounts.list(scope_code=principal.scope_code)
+        return [principal_of(r) for r in records if r.active]
+
     def create(self, principal: Principal, form: NewAccount) -> Principal:
         """A district administrator creates accounts inside their district."""
         if principal.role is not Role.DISTRICT_ADMIN or not within(

@@ -8,14 +8,14 @@ be written, the read is not returned.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from uuid import UUID, uuid4
 
 from jointcheck.errors import InputError
-from jointcheck.security.ports import AuditAction, AuditEntry, AuditLog
-from jointcheck.security.roles import PersonRef, Principal
+from jointcheck.security.ports import AuditAction, AuditEntry, AuditLog, SecurityUnitOfWork
+from jointcheck.security.roles import PersonRef, Principal, Role, within
 
 MAX_REASON = 500
 
@@ -90,3 +90,24 @@ class Auditor:
                 detail={"fields": sorted(fields)},
             )
         )
+
+
+# Who reads the trail: the district administrator and the health authority for the district,
+# street staff for their street (R5, R6). Others are the ones being audited.
+AUDIT_READERS = frozenset({Role.DISTRICT_ADMIN, Role.HEALTH_AUTHORITY, Role.STREET_STAFF})
+
+
+class AuditTrail:
+    """Reading the audit log, within the reader's scope."""
+
+    def __init__(self, uow: Callable[[], SecurityUnitOfWork]) -> None:
+        self._uow = uow
+
+    def entries(
+        self, principal: Principal, *, admin_code: str | None = None, limit: int = 100
+    ) -> Sequence[AuditEntry]:
+        scope = admin_code or principal.scope_code
+        if principal.role not in AUDIT_READERS or not within(scope, principal.scope_code):
+            return []
+        with self._uow() as uow:
+            return uow.audit.list(scope_code=scope, limit=limit)
