@@ -130,7 +130,7 @@ def up(
     host: str = typer.Option("127.0.0.1", help="address to listen on"),
     port: int = typer.Option(8000, min=1, max=65535, help="port to listen on"),
 ) -> None:
-    """Create keys if missing, migrate, seed if empty, print the logins and serve the app."""
+    """Create keys if missing, migrate, seed if not yet seeded, print the logins and serve."""
     import uvicorn
 
     from jointcheck.registry.demo import build_demo
@@ -143,8 +143,12 @@ def up(
     district = build_demo()
     try:
         with registry.uow() as uow:
-            empty = uow.persons.count(scope_code=district.district_code) == 0
-        if empty:
+            # An empty or partly seeded district (an interrupted first run) is completed.
+            incomplete = (
+                uow.persons.count(scope_code=district.district_code) < len(district.persons)
+                or not {a.username for a in district.accounts} <= uow.accounts.usernames()
+            )
+        if incomplete:
             _seed(registry, district)
     finally:
         registry.close()
