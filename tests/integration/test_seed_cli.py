@@ -44,3 +44,33 @@ def test_demo_seed_creates_keys_migrates_and_seeds_once(tmp_path, monkeypatch):
     with sqlite3.connect(var / "jointcheck.db") as connection:
         assert connection.execute("SELECT count(*) FROM persons").fetchone() == (60,)
         assert connection.execute("SELECT count(*) FROM accounts").fetchone() == (10,)
+
+
+def test_demo_up_seeds_prints_the_logins_and_serves_the_app_factory(tmp_path, monkeypatch):
+    import uvicorn
+
+    from jointcheck.registry import demo as demo_module
+
+    served = {}
+    monkeypatch.setattr(uvicorn, "run", lambda app, **options: served.update(app=app, **options))
+    # A smaller district than the newcomer's 5,000 residents keeps the test short.
+    small = demo_module.build_demo(residents=40, places=20)
+    monkeypatch.setattr(demo_module, "build_demo", lambda **_: small)
+    monkeypatch.setenv("JOINTCHECK_VAR_DIR", str(tmp_path / "var"))
+    monkeypatch.delenv("JOINTCHECK_DATABASE_URL", raising=False)
+    for name in ("PII_KEY", "LOOKUP_KEY", "SESSION_SECRET"):
+        monkeypatch.delenv(f"JOINTCHECK_{name}", raising=False)
+    result = CliRunner().invoke(app, ["demo", "up", "--host", "127.0.0.1", "--port", "8123"])
+    assert result.exit_code == 0, result.output
+    assert served == {
+        "app": "jointcheck.api.app:create_app",
+        "factory": True,
+        "host": "127.0.0.1",
+        "port": 8123,
+    }
+    assert "http://127.0.0.1:8123/login" in result.output
+    for account in small.accounts:
+        assert account.username in result.output
+        assert account.password in result.output
+    with sqlite3.connect(tmp_path / "var" / "jointcheck.db") as connection:
+        assert connection.execute("SELECT count(*) FROM persons").fetchone() == (40,)
