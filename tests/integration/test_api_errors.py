@@ -139,3 +139,30 @@ def test_faults_map_to_statuses_a_client_can_act_on():
     assert fault_status(InputError("bad", code="ID_NUMBER_INVALID")) == 400
     assert fault_status(ConfigError("no key")) == 503
     assert fault_status(JointcheckError("bug")) == 500
+
+
+def test_a_service_refusal_keeps_its_code_when_it_has_a_message(tmp_path):
+    from jointcheck.errors import InputError, StoreError
+
+    app = create_app(make_settings(tmp_path))
+
+    def refuse(code: str) -> None:
+        raise InputError("free text that may not be shown", code=code)
+
+    app.add_api_route("/api/refuse/{code}", refuse)
+
+    def broken() -> None:
+        raise StoreError("connection refused to db.internal:5432")
+
+    app.add_api_route("/api/broken", broken)
+    with TestClient(app) as c:
+        known = c.get("/api/refuse/VACCINE_PRODUCT")
+        assert known.status_code == 400
+        assert known.json()["error"]["message"]["en"] == "Unknown vaccine product"
+        unknown = c.get("/api/refuse/SOMETHING_ONLY_A_LOG_READER_KNOWS")
+        assert unknown.json()["error"]["code"] == "INPUT_INVALID"
+        assert "free text" not in unknown.text
+        store = c.get("/api/broken")
+        assert store.status_code == 503
+        assert store.json()["error"]["code"] == "STORE_ERROR"
+        assert "db.internal" not in store.text
