@@ -68,9 +68,16 @@ def check_new_account(form: NewAccount) -> None:
 
 
 class AccountService:
-    def __init__(self, uow: Callable[[], SecurityUnitOfWork], auditor: Auditor) -> None:
+    def __init__(
+        self,
+        uow: Callable[[], SecurityUnitOfWork],
+        auditor: Auditor,
+        *,
+        password_hasher: Callable[[str], str] = hash_password,
+    ) -> None:
         self._uow = uow
         self._auditor = auditor
+        self._hash = password_hasher
 
     def authenticate(self, username: str, password: str) -> Principal | None:
         """The signed-in principal, or None; unknown names cost as much time as wrong passwords."""
@@ -107,7 +114,7 @@ class AccountService:
         record = AccountRecord(
             id=None,
             username=form.username.strip(),
-            password_hash=hash_password(form.password),
+            password_hash=self._hash(form.password),
             role=form.role,
             scope_code=form.scope_code,
             display_name=form.display_name,

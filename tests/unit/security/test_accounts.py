@@ -84,7 +84,11 @@ def uow() -> FakeUnitOfWork:
 
 def service(uow: FakeUnitOfWork) -> AccountService:
     ids = iter(UUID(int=i) for i in range(1, 1000))
-    return AccountService(lambda: uow, Auditor(clock=lambda: NOW, new_id=lambda: next(ids)))
+    return AccountService(
+        lambda: uow,
+        Auditor(clock=lambda: NOW, new_id=lambda: next(ids)),
+        password_hasher=CHEAP.hash,
+    )
 
 
 def admin() -> Principal:
