@@ -322,3 +322,26 @@ def test_the_id_document_path_gives_a_device_health_but_no_identity(
         registry.persons.health_by_document(device, "resident_id_card", "11010519491231002X")
         is None
     )
+
+
+def test_a_person_who_moves_grid_keeps_their_records_and_changes_street(
+    registry, staff, tree, two_people
+):
+    one, _ = two_people
+    health = staff["health"]
+    registry.health.record_dose(
+        health, one.id, NewDose(1, 1, "Convidecia", date(2021, 4, 1), "坊子区人民医院")
+    )
+    registry.health.change_code(health, one.id, CodeColour.GREEN, reason="正常")
+    assert not registry.persons.move(staff["street_2"], one.id, tree.grid_2, reason="moved house")
+    assert registry.persons.move(health, one.id, tree.grid_2, reason="moved house")
+    moved = registry.persons.health(health, one.id)
+    assert moved.admin_code == tree.grid_2
+    assert [v.admin_code for v in moved.vaccinations] == [tree.grid_2]
+    assert moved.code.admin_code == tree.grid_2
+    # Now street 2's business, and no longer street 1's; the sealed fields still open.
+    assert registry.persons.health(staff["street_1"], one.id) is None
+    assert (
+        registry.persons.read_details(staff["street_2"], one.id, reason="new resident").name
+        == "张小三"
+    )

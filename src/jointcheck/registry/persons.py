@@ -190,6 +190,36 @@ class PersonService:
             check=check,
         )
 
+    def move(self, principal: Principal, person_id: UUID, grid_code: str, *, reason: str) -> bool:
+        """Move a person to another grid (they moved house); both grids in the mover's scope.
+
+        The sealed fields need no re-sealing: they are bound to the person's id, not the grid.
+        """
+        if not may_enroll_persons(principal) or not can_access(principal, grid_code):
+            raise AccessDenied("persons are moved by health, street or community staff")
+        reason = require_reason(reason)
+        with self._uow() as uow:
+            sealed = uow.persons.get(person_id)
+            if sealed is None or not can_access(principal, PersonRef(sealed.id, sealed.admin_code)):
+                return False
+            target = uow.units.get(grid_code)
+            if target is None or len(target.code) != GRID_CODE_LENGTH:
+                raise InputError(f"grid {grid_code} does not exist", code="PERSON_GRID")
+            uow.persons.move(person_id, grid_code)
+            uow.audit.add(
+                self._auditor.entry(
+                    principal,
+                    AuditAction.PERSON_MOVE,
+                    admin_code=grid_code,
+                    subject_kind="person",
+                    subject_id=str(person_id),
+                    reason=reason,
+                    detail={"from": sealed.admin_code, "to": grid_code},
+                )
+            )
+            uow.commit()
+        return True
+
     def _visible(self, principal: Principal, sealed: SealedPerson | None) -> SealedPerson | None:
         if sealed is None:
             return None

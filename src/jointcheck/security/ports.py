@@ -24,6 +24,7 @@ class AuditAction(StrEnum):
     VACCINATION_RECORD = "vaccination.record"
     CONTRAINDICATION_RECORD = "contraindication.record"
     PERSON_ENROLL = "person.enroll"
+    PERSON_MOVE = "person.move"
     ACCOUNT_CREATE = "account.create"
 
 

@@ -10,7 +10,7 @@ from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from uuid import UUID
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -94,6 +94,13 @@ class SqlPersons:
         for start in range(0, len(rows), CHUNK):
             with translated():
                 self._s.execute(insert(PersonRow), rows[start : start + CHUNK])
+
+    def move(self, person_id: UUID, grid_code: str) -> None:
+        """Move a person to another grid; their records follow (ON UPDATE CASCADE)."""
+        with translated():
+            self._s.execute(
+                update(PersonRow).where(PersonRow.id == person_id).values(admin_code=grid_code)
+            )
 
     def list(self, *, scope_code: str, limit: int = 100, offset: int = 0) -> Sequence[SealedPerson]:
         query = (
