@@ -345,3 +345,28 @@ def test_a_person_who_moves_grid_keeps_their_records_and_changes_street(
         registry.persons.read_details(staff["street_2"], one.id, reason="new resident").name
         == "张小三"
     )
+
+
+def test_a_visitor_with_a_passport_is_enrolled_and_found_by_it(registry, staff, tree):
+    form = Enrollment(
+        grid_code=tree.grid_1,
+        document_type="passport",
+        document_number="e1234567",
+        name="SMITH JOHN",
+        birth_date=date(1980, 2, 3),
+        sex="male",
+    )
+    result = registry.persons.enroll(staff["health"], form)
+    assert result.reason == "OK"
+    assert result.person.masked_name == "S**** J***"
+    found = registry.persons.find(staff["street_1"], "passport", "E1234567", reason="visitor check")
+    assert found.id == result.person.id
+    assert (
+        registry.persons.find(staff["street_1"], "resident_id_card", "E1234567", reason="x") is None
+    )
+    details = registry.persons.read_details(staff["health"], found.id, reason="visitor check")
+    assert (details.document_number, details.birth_date) == ("E1234567", date(1980, 2, 3))
+    bad = registry.persons.enroll(
+        staff["health"], Enrollment(tree.grid_1, "hk_macao_permit", "Z999", "陈大文")
+    )
+    assert bad.reason == "ID_DOCUMENT_FORMAT"
