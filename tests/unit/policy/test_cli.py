@@ -9,9 +9,11 @@ import pytest
 from typer.testing import CliRunner
 
 from jointcheck.cli.main import app
-from jointcheck.policy import shipped_pack_text
+from jointcheck.policy import Decision, shipped_pack_text
 
-from .district_cli import AT, District, first_dose, health_code, make_district
+from . import district_cli
+from .district_cli import AT, District, first_dose, make_district
+from .factories import CHILD, contraindication, decide, health_code, shown, vaccinated
 
 
 @pytest.fixture(scope="module")
@@ -80,7 +82,7 @@ def test_check_of_a_missing_file_is_an_error(tmp_path: Path) -> None:
 
 
 def test_explain_verifies_the_codes_then_explains_the_decision(district: District) -> None:
-    codes = [health_code(district), first_dose(district)]
+    codes = [district_cli.health_code(district), first_dose(district)]
     at = "2021-09-15T10:01:00+08:00"
     code, out, _ = _invoke(
         "policy", "explain", "--venue", "nursing_homes", "--at", at,
@@ -96,11 +98,11 @@ def test_explain_without_a_vaccination_persuades_and_asks_for_registration(
     district: District,
 ) -> None:
     args = ["policy", "explain", "--venue", "markets", "--at", AT, *district.trust_options()]
-    code, out, _ = _invoke(*args, health_code(district))
+    code, out, _ = _invoke(*args, district_cli.health_code(district))
     assert code == 1
     assert out.startswith("PERSUADE")
     assert "REGISTER" in out
-    code, out, _ = _invoke(*args, "--registered", "--json", health_code(district))
+    code, out, _ = _invoke(*args, "--registered", "--json", district_cli.health_code(district))
     decision = json.loads(out)
     assert (code, decision["outcome"], decision["reasons"]) == (
         0, "ADMIT_REGISTERED", ["REGISTERED_ENTRY"],
@@ -110,7 +112,7 @@ def test_explain_without_a_vaccination_persuades_and_asks_for_registration(
 def test_explain_reports_a_red_code_and_a_code_that_did_not_verify(district: District) -> None:
     code, out, _ = _invoke(
         "policy", "explain", "--venue", "hotels", "--at", AT, "--json",
-        *district.trust_options(), health_code(district, "red"), "HC1:NOT-A-CODE",
+        *district.trust_options(), district_cli.health_code(district, "red"), "HC1:NOT-A-CODE",
     )  # fmt: skip
     decision = json.loads(out)
     assert code == 1
@@ -123,7 +125,30 @@ def test_explain_reports_a_red_code_and_a_code_that_did_not_verify(district: Dis
 def test_explain_at_an_unknown_venue_is_a_usage_error(district: District) -> None:
     code, _, err = _invoke(
         "policy", "explain", "--venue", "moon_base", "--at", AT, *district.trust_options(),
-        health_code(district),
+        district_cli.health_code(district),
     )  # fmt: skip
     assert code == 2
     assert "VENUE_CATEGORY_UNKNOWN" in err
+
+
+def _outcome_cell(decision: Decision) -> str:
+    return " + ".join([decision.outcome.value, *(a.value for a in decision.actions)])
+
+
+def test_the_printed_decision_table_is_what_evaluate_decides() -> None:
+    _, out, _ = _invoke("policy", "show", "fangzi-2021")
+    situations = {
+        "无有效健康码 / no valid health code (R1)": shown(vaccinated(2, 2)),
+        "健康码 yellow/red / yellow/red code (R4)": shown(health_code("yellow")),
+        "未满 12 周岁 / under 12": shown(health_code(subject=CHILD)),
+        "符合接种要求 / vaccinated for entry: VR-CN-0001": shown(health_code(), vaccinated(1, 2)),
+        "未接种，持2级及以上医院禁忌证明 / contraindication, level >= 2": shown(
+            health_code(), contraindication(2)
+        ),
+        "未接种，已登记 / not vaccinated, registered": shown(health_code(), registered=True),
+        "未接种 / not vaccinated": shown(health_code()),
+    }
+    for situation, evidence in situations.items():
+        printed = _row(out, situation)
+        decided = [_outcome_cell(decide(evidence, venue)) for venue in ("nursing_homes", "markets")]
+        assert printed == decided, situation
