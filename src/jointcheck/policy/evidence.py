@@ -81,18 +81,19 @@ class Evidence:
         )
 
     def subjects(self) -> list[Subject]:
-        found = [
-            c.subject for c in (*self.health_codes, *self.certificates, *self.contraindications)
-        ]
+        # Loops, not comprehensions: this runs once per decision (jointcheck bench decision).
+        found: list[Subject] = []
+        for credential in (*self.health_codes, *self.certificates, *self.contraindications):
+            found.append(credential.subject)  # noqa: PERF401 - see above
         if self.id_card is not None:
             found.append(self.id_card.subject)
         return found
 
     def credential_types(self) -> tuple[str, ...]:
         """The kinds of credential shown, sorted (``CredentialType`` values, id_card_lookup)."""
-        kinds: set[str] = {
-            c.type for c in (*self.health_codes, *self.certificates, *self.contraindications)
-        }
+        kinds: set[str] = set()
+        for credential in (*self.health_codes, *self.certificates, *self.contraindications):
+            kinds.add(credential.type)
         if self.id_card is not None:
             kinds.add("id_card_lookup")
         return tuple(sorted(kinds))
