@@ -29,8 +29,7 @@ from jointcheck.api.checkpoint_schemas import (
 )
 from jointcheck.api.checkpoint_service import BundleSource, CheckpointServer
 from jointcheck.api.deps import (
-    NowDep,
-    ServicesDep,
+    AppServices,
     csrf_header_checked,
     get_registry,
     require_role,
@@ -47,8 +46,19 @@ ENROLLERS = (Role.DISTRICT_ADMIN, Role.STREET_STAFF, Role.COMMUNITY_ADMIN, Role.
 SERVER_KEY = "checkpoint"
 
 
-def checkpoint_server(request: Request, services: ServicesDep) -> CheckpointServer:
+def _services(request: Request) -> AppServices:
+    services = request.app.state.services
+    if not isinstance(services, AppServices):
+        raise ApiError(HTTPStatus.SERVICE_UNAVAILABLE, "INTERNAL_ERROR")
+    return services
+
+
+# The device's own calls are the hot path (a scan, a batch): their dependencies are async, so
+# that a request does not hop through the thread pool once per dependency; only the store
+# calls run in it.
+async def checkpoint_server(request: Request) -> CheckpointServer:
     """The app's checkpoint server, built on first use (no engine at import time)."""
+    services = _services(request)
     server = services.extras.get(SERVER_KEY)
     if isinstance(server, CheckpointServer):
         return server
@@ -68,22 +78,21 @@ def checkpoint_server(request: Request, services: ServicesDep) -> CheckpointServ
         clock_skew=timedelta(seconds=settings.clock_skew_seconds),
     )
     services.extras[SERVER_KEY] = server
-    del request
     return server
 
 
 ServerDep = Annotated[CheckpointServer, Depends(checkpoint_server)]
 
 
-def current_device(request: Request, server: ServerDep, services: ServicesDep) -> Device:
+async def current_device(request: Request, server: ServerDep) -> Device:
     """The device behind the bearer token or the entrance page's cookie; 401 otherwise."""
     header = request.headers.get("authorization", "")
     token = header[7:].strip() if header.lower().startswith("bearer ") else ""
     if not token:
         token = request.cookies.get(DEVICE_COOKIE, "")
         if token and request.method not in {"GET", "HEAD"}:
-            csrf_header_checked(request, services)
-    device = server.device_for_token(token) if token else None
+            csrf_header_checked(request, _services(request))
+    device = await run_in_threadpool(server.device_for_token, token) if token else None
     if device is None:
         raise ApiError(HTTPStatus.UNAUTHORIZED, "DEVICE_UNKNOWN")
     return device
@@ -94,9 +103,9 @@ EnrollerDep = Annotated[Principal, Depends(require_role(*ENROLLERS))]
 
 
 @router.get("/time")
-def server_time(now: NowDep) -> dict[str, str]:
+async def server_time(request: Request) -> dict[str, str]:
     """The server's clock, for a device's skew (issue 4: compared at each sync)."""
-    return {"now": now.isoformat()}
+    return {"now": _services(request).clock().isoformat()}
 
 
 @router.post("/devices", dependencies=[Depends(csrf_header_checked)])
@@ -178,9 +187,9 @@ def _screen(screen: ScreenResult) -> dict[str, Any]:
 
 
 @router.post("/scan")
-def scan(body: ScanIn, device: DeviceDep, server: ServerDep) -> dict[str, Any]:
+async def scan(body: ScanIn, device: DeviceDep, server: ServerDep) -> dict[str, Any]:
     """Decide at the server for one person (or a family, R14) and store the checks."""
-    results = server.scan(device, body.groups())
+    results = await run_in_threadpool(server.scan, device, body.groups())
     return {"results": [_screen(s) for _, s in results]}
 
 
@@ -209,6 +218,7 @@ def override(body: OverrideRequestIn, device: DeviceDep, server: ServerDep) -> d
 
 
 @router.get("/counts")
-def counts(device: DeviceDep, server: ServerDep) -> dict[str, Any]:
+async def counts(device: DeviceDep, server: ServerDep) -> dict[str, Any]:
     """The day's counts of the device's place (Asia/Shanghai day)."""
-    return {"place_id": device.place_id, "counts": server.counts(device.place_id)}
+    found = await run_in_threadpool(server.counts, device.place_id)
+    return {"place_id": device.place_id, "counts": found}

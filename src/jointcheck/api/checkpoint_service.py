@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import base64
 import threading
+import time
 from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -50,6 +52,8 @@ from jointcheck.store.checkpoint_repository import (
 )
 
 STREET_CODE_LENGTH = 9
+RUNTIME_RECHECK_SECONDS = 5.0
+STATION_CACHE_SECONDS = 60.0
 DEFAULT_RETENTION_DAYS = 28
 
 
@@ -116,6 +120,10 @@ class CheckpointServer:
     _runtime: Runtime | None = None
     _ledgers: dict[int, PresentationLedger] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
+    _publishing: threading.Lock = field(default_factory=threading.Lock)
+    _sqlite_writes: threading.Lock = field(default_factory=threading.Lock)
+    _runtime_checked: float = 0.0
+    _stations: dict[str, tuple[float, Station]] = field(default_factory=dict)
 
     # Bundles ---------------------------------------------------------------------------------
     def root_public(self) -> ec.EllipticCurvePublicKey:
@@ -168,24 +176,32 @@ class CheckpointServer:
     def bundle_document(self) -> StoredBundle:
         with self.registry.uow() as uow:
             row = SqlCheckpoint(uow.session).latest_bundle()
-        if row is None:
-            if not self.source.root_private.is_file():
-                raise ConfigError("no bundle published", code="BUNDLE_MISSING")
-            self.publish()
-            return self.bundle_document()
-        return row
+        if row is not None:
+            return row
+        if not self.source.root_private.is_file():
+            raise ConfigError("no bundle published", code="BUNDLE_MISSING")
+        with self._publishing:
+            # Concurrent first requests: one publishes, the others read what it published.
+            with self.registry.uow() as uow:
+                row = SqlCheckpoint(uow.session).latest_bundle()
+            if row is None:
+                self.publish()
+        return self.bundle_document()
 
     def runtime(self) -> Runtime:
+        """The server's own decision state, from the newest bundle (re-read every few s)."""
+        now = time.monotonic()
         with self._lock:
-            cached = self._runtime
-        row = self.bundle_document()
-        if cached is not None and cached.bundle.version == row.version:
+            cached, checked = self._runtime, self._runtime_checked
+        if cached is not None and now - checked < RUNTIME_RECHECK_SECONDS:
             return cached
-        bundle = accept_bundle(row.document, self.root_public(), None)
-        runtime = open_runtime(bundle, self.root_public(), self.clock_skew)
+        row = self.bundle_document()
+        if cached is None or cached.bundle.version != row.version:
+            bundle = accept_bundle(row.document, self.root_public(), None)
+            cached = open_runtime(bundle, self.root_public(), self.clock_skew)
         with self._lock:
-            self._runtime = runtime
-        return runtime
+            self._runtime, self._runtime_checked = cached, now
+        return cached
 
     # Devices ---------------------------------------------------------------------------------
     def enroll(
@@ -226,6 +242,18 @@ class CheckpointServer:
         return done
 
     def station(self, device: Device) -> Station:
+        """The device's place, category and entrance (cached briefly: on every scan's path)."""
+        now = time.monotonic()
+        with self._lock:
+            cached = self._stations.get(device.id)
+        if cached is not None and now - cached[0] < STATION_CACHE_SECONDS:
+            return cached[1]
+        station = self._station(device)
+        with self._lock:
+            self._stations[device.id] = (now, station)
+        return station
+
+    def _station(self, device: Device) -> Station:
         place = self.registry.places.get(device_principal(device), device.place_id)
         if place is None:
             raise InputError("the device's place is gone", code="PLACE_UNKNOWN")
@@ -247,8 +275,14 @@ class CheckpointServer:
         overrides: Sequence[OverrideRecord],
         refused: dict[str, str],
         skew_ms: int | None = None,
+        *,
+        touch: bool = True,
     ) -> IngestResult:
-        """Store a device's batch in one transaction; events of another place are refused."""
+        """Store a device's batch in one transaction; events of another place are refused.
+
+        TOUCH records that the device was seen (and its clock skew): at each sync of an
+        agent, not at each scan the server decides for a device it serves.
+        """
         refused = dict(refused)
         place = str(device.place_id)
 
@@ -261,24 +295,33 @@ class CheckpointServer:
         checks = [c for c in checks if mine(c.id, c.place_id, c.street_code)]
         overrides = [o for o in overrides if mine(o.id, o.place_id, o.street_code)]
         now = self.clock()
-        with self.registry.uow() as uow:
+        with self._writer(), self.registry.uow() as uow:
             repo = SqlCheckpoint(uow.session)
-            retention = self._retention(repo)
             repo.add_checks(checks, now)
             repo.add_overrides(overrides, now)
-            repo.add_registrations(
-                registrations,
-                street_code=device.street_code,
-                place_id=device.place_id,
-                cipher=self.registry.cipher,
-                retention_days=retention,
-                now=now,
-            )
-            repo.seen(device.id, now, skew_ms)
+            if registrations:
+                repo.add_registrations(
+                    registrations,
+                    street_code=device.street_code,
+                    place_id=device.place_id,
+                    cipher=self.registry.cipher,
+                    retention_days=self._retention(repo),
+                    now=now,
+                )
+            if touch:
+                repo.seen(device.id, now, skew_ms)
             uow.commit()
         accepted = [c.id for c in checks] + [o.id for o in overrides]
         accepted += [r.id for r in registrations]
         return IngestResult(accepted, refused)
+
+    def _writer(self) -> AbstractContextManager[object]:
+        # SQLite has one writer; threads that meet its lock wait in its busy handler, which
+        # sleeps in steps of up to 100 ms. Queueing them on a lock here instead keeps a
+        # scan's latency at its own cost. PostgreSQL writes concurrently.
+        if self.registry.engine.dialect.name == "sqlite":
+            return self._sqlite_writes
+        return nullcontext()
 
     @staticmethod
     def _retention(repo: SqlCheckpoint) -> int:
@@ -315,7 +358,7 @@ class CheckpointServer:
             if len(people) == 1
             else checkpoint.scan_family(people, now)
         )
-        self.ingest(device, [r for r, _ in results], [], [], {})
+        self.ingest(device, [r for r, _ in results], [], [], {}, touch=False)
         return results
 
     def id_document(
@@ -329,7 +372,7 @@ class CheckpointServer:
         )
         record, screen = checkpoint.check_id_document(lookup, now)
         if store:
-            self.ingest(device, [record], [], [], {})
+            self.ingest(device, [record], [], [], {}, touch=False)
         return record, screen
 
     def _stored_check(self, device: Device, check_id: str) -> CheckRecord:

@@ -18,6 +18,8 @@ BENCHMARKS: dict[str, str] = {
     "verify": "jointcheck.bench.verify:run",
     "verifier-memory": "jointcheck.bench.trust_memory:run",
     "revocation": "jointcheck.bench.trust_memory:run_revocation",
+    "ingest": "jointcheck.bench.ingest:run",
+    "latency": "jointcheck.bench.latency:run",
 }
 
 
