@@ -10,7 +10,6 @@ its own place (R6).
 
 from __future__ import annotations
 
-from datetime import timedelta
 from http import HTTPStatus
 from typing import Annotated, Any
 
@@ -19,6 +18,8 @@ from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 
+from jointcheck.api import checkpoint_pages
+from jointcheck.api.checkpoint_deps import DeviceDep, ServerDep, services_of
 from jointcheck.api.checkpoint_schemas import (
     EnrollIn,
     IdDocumentIn,
@@ -27,88 +28,24 @@ from jointcheck.api.checkpoint_schemas import (
     ScanIn,
     parse_body,
 )
-from jointcheck.api.checkpoint_service import BundleSource, CheckpointServer
-from jointcheck.api.deps import (
-    AppServices,
-    csrf_header_checked,
-    get_registry,
-    require_role,
-)
+from jointcheck.api.deps import csrf_header_checked, require_role
 from jointcheck.api.errors import ApiError
 from jointcheck.checkpoint.model import Registration, ScreenResult
 from jointcheck.credentials.keyfiles import public_pem
 from jointcheck.security.roles import Principal, Role
-from jointcheck.store.checkpoint_repository import Device
 
-router = APIRouter(prefix="/api/checkpoint", tags=["checkpoint"])
-DEVICE_COOKIE = "jc_device"
+api = APIRouter(prefix="/api/checkpoint", tags=["checkpoint"])
 ENROLLERS = (Role.DISTRICT_ADMIN, Role.STREET_STAFF, Role.COMMUNITY_ADMIN, Role.PLACE_OPERATOR)
-SERVER_KEY = "checkpoint"
-
-
-def _services(request: Request) -> AppServices:
-    services = request.app.state.services
-    if not isinstance(services, AppServices):
-        raise ApiError(HTTPStatus.SERVICE_UNAVAILABLE, "INTERNAL_ERROR")
-    return services
-
-
-# The device's own calls are the hot path (a scan, a batch): their dependencies are async, so
-# that a request does not hop through the thread pool once per dependency; only the store
-# calls run in it.
-async def checkpoint_server(request: Request) -> CheckpointServer:
-    """The app's checkpoint server, built on first use (no engine at import time)."""
-    services = _services(request)
-    server = services.extras.get(SERVER_KEY)
-    if isinstance(server, CheckpointServer):
-        return server
-    settings = services.settings
-    registry = get_registry(services)
-    trust = settings.effective_trust_dir
-    server = CheckpointServer(
-        registry=registry,
-        source=BundleSource(
-            trust_list=trust / "trust-list.json",
-            revocations=trust / "revocations.jcrl",
-            root_public=trust / "root.pub.pem",
-            root_private=settings.secrets_dir / "root.key.pem",
-            pack_id=str(services.extras.get("pack_id", "fangzi-2021")),
-        ),
-        clock=services.clock,
-        clock_skew=timedelta(seconds=settings.clock_skew_seconds),
-    )
-    services.extras[SERVER_KEY] = server
-    return server
-
-
-ServerDep = Annotated[CheckpointServer, Depends(checkpoint_server)]
-
-
-async def current_device(request: Request, server: ServerDep) -> Device:
-    """The device behind the bearer token or the entrance page's cookie; 401 otherwise."""
-    header = request.headers.get("authorization", "")
-    token = header[7:].strip() if header.lower().startswith("bearer ") else ""
-    if not token:
-        token = request.cookies.get(DEVICE_COOKIE, "")
-        if token and request.method not in {"GET", "HEAD"}:
-            csrf_header_checked(request, _services(request))
-    device = await run_in_threadpool(server.device_for_token, token) if token else None
-    if device is None:
-        raise ApiError(HTTPStatus.UNAUTHORIZED, "DEVICE_UNKNOWN")
-    return device
-
-
-DeviceDep = Annotated[Device, Depends(current_device)]
 EnrollerDep = Annotated[Principal, Depends(require_role(*ENROLLERS))]
 
 
-@router.get("/time")
+@api.get("/time")
 async def server_time(request: Request) -> dict[str, str]:
     """The server's clock, for a device's skew (issue 4: compared at each sync)."""
-    return {"now": _services(request).clock().isoformat()}
+    return {"now": services_of(request).clock().isoformat()}
 
 
-@router.post("/devices", dependencies=[Depends(csrf_header_checked)])
+@api.post("/devices", dependencies=[Depends(csrf_header_checked)])
 def enroll(body: EnrollIn, principal: EnrollerDep, server: ServerDep) -> dict[str, Any]:
     """Enroll a device for a place (and entrance) in the caller's scope; the token once."""
     device, token = server.enroll(principal, body.place_id, body.entrance, body.label)
@@ -122,7 +59,7 @@ def enroll(body: EnrollIn, principal: EnrollerDep, server: ServerDep) -> dict[st
     }
 
 
-@router.post("/devices/{device_id}/revoke", dependencies=[Depends(csrf_header_checked)])
+@api.post("/devices/{device_id}/revoke", dependencies=[Depends(csrf_header_checked)])
 def revoke(device_id: str, principal: EnrollerDep, server: ServerDep) -> dict[str, Any]:
     """Revoke a lost terminal's token: it is refused from the next request on."""
     if not server.revoke(principal, device_id):
@@ -130,7 +67,7 @@ def revoke(device_id: str, principal: EnrollerDep, server: ServerDep) -> dict[st
     return {"device_id": device_id, "revoked": True}
 
 
-@router.get("/device")
+@api.get("/device")
 def device_info(device: DeviceDep, server: ServerDep) -> dict[str, Any]:
     """Who the token is: its station, and the district root key the agent pins."""
     station = server.station(device)
@@ -147,7 +84,7 @@ def device_info(device: DeviceDep, server: ServerDep) -> dict[str, Any]:
     }
 
 
-@router.get("/bundle")
+@api.get("/bundle")
 def bundle(device: DeviceDep, server: ServerDep) -> Response:
     """The signed bundle, exactly as signed (the device checks it with its pinned key)."""
     del device
@@ -159,7 +96,7 @@ def bundle(device: DeviceDep, server: ServerDep) -> Response:
     )
 
 
-@router.post("/events", openapi_extra={"requestBody": {"content": {"application/json": {}}}})
+@api.post("/events", openapi_extra={"requestBody": {"content": {"application/json": {}}}})
 async def events(request: Request, device: DeviceDep, server: ServerDep) -> dict[str, Any]:
     """A batch of a device's events: stored once each, the bad ones refused by id."""
     body = await request.body()
@@ -186,21 +123,21 @@ def _screen(screen: ScreenResult) -> dict[str, Any]:
     return screen.as_dict()
 
 
-@router.post("/scan")
+@api.post("/scan")
 async def scan(body: ScanIn, device: DeviceDep, server: ServerDep) -> dict[str, Any]:
     """Decide at the server for one person (or a family, R14) and store the checks."""
     results = await run_in_threadpool(server.scan, device, body.groups())
     return {"results": [_screen(s) for _, s in results]}
 
 
-@router.post("/id-document")
+@api.post("/id-document")
 def id_document(body: IdDocumentIn, device: DeviceDep, server: ServerDep) -> dict[str, Any]:
     """R14: a person without a phone, looked up by document; the same kind of decision."""
     record, screen = server.id_document(device, body.document_type, body.number, store=body.store)
     return {"record": record.as_dict(), "result": _screen(screen)}
 
 
-@router.post("/register")
+@api.post("/register")
 def register(body: RegisterIn, device: DeviceDep, server: ServerDep) -> dict[str, Any]:
     """R3 at the server: a persuaded person registered, admitted ADMIT_REGISTERED."""
     person = Registration(
@@ -210,15 +147,21 @@ def register(body: RegisterIn, device: DeviceDep, server: ServerDep) -> dict[str
     return {"result": _screen(screen)}
 
 
-@router.post("/override")
+@api.post("/override")
 def override(body: OverrideRequestIn, device: DeviceDep, server: ServerDep) -> dict[str, Any]:
     """Admit against a DENY with a reason; recorded and audited."""
     screen = server.override(device, body.check_id, body.reason, body.staff)
     return {"result": _screen(screen)}
 
 
-@router.get("/counts")
+@api.get("/counts")
 async def counts(device: DeviceDep, server: ServerDep) -> dict[str, Any]:
     """The day's counts of the device's place (Asia/Shanghai day)."""
     found = await run_in_threadpool(server.counts, device.place_id)
     return {"place_id": device.place_id, "counts": found}
+
+
+# The API and the entrance page the server serves, mounted by the app as one router.
+router = APIRouter()
+router.include_router(api)
+router.include_router(checkpoint_pages.router)

@@ -1,0 +1,76 @@
+"""Dependencies of the checkpoint routes: the checkpoint server and the calling device.
+
+The device's own calls are the hot path (a scan, a batch): these dependencies are async, so
+that a request does not hop through the thread pool once per dependency; only the store calls
+run in it.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from http import HTTPStatus
+from typing import Annotated
+
+from fastapi import Depends, Request
+from starlette.concurrency import run_in_threadpool
+
+from jointcheck.api.checkpoint_service import BundleSource, CheckpointServer
+from jointcheck.api.deps import AppServices, csrf_header_checked, get_registry
+from jointcheck.api.errors import ApiError
+from jointcheck.bootstrap import DistrictKeyFiles
+from jointcheck.policy import DEFAULT_PACK
+from jointcheck.store.checkpoint_repository import Device
+
+DEVICE_COOKIE = "jc_device"
+SERVER_KEY = "checkpoint"
+
+
+def services_of(request: Request) -> AppServices:
+    services = request.app.state.services
+    if not isinstance(services, AppServices):
+        raise ApiError(HTTPStatus.SERVICE_UNAVAILABLE, "INTERNAL_ERROR")
+    return services
+
+
+async def checkpoint_server(request: Request) -> CheckpointServer:
+    """The app's checkpoint server, built on first use (no engine at import time)."""
+    services = services_of(request)
+    server = services.extras.get(SERVER_KEY)
+    if isinstance(server, CheckpointServer):
+        return server
+    settings = services.settings
+    files = DistrictKeyFiles.of(settings)
+    server = CheckpointServer(
+        registry=get_registry(services),
+        source=BundleSource(
+            trust_list=files.trust_list,
+            revocations=files.revocations,
+            root_public=files.root_public,
+            root_private=files.root_private,
+            pack_id=str(services.extras.get("pack_id", DEFAULT_PACK)),
+        ),
+        clock=services.clock,
+        clock_skew=timedelta(seconds=settings.clock_skew_seconds),
+    )
+    services.extras[SERVER_KEY] = server
+    return server
+
+
+ServerDep = Annotated[CheckpointServer, Depends(checkpoint_server)]
+
+
+async def current_device(request: Request, server: ServerDep) -> Device:
+    """The device behind the bearer token or the entrance page's cookie; 401 otherwise."""
+    header = request.headers.get("authorization", "")
+    token = header[7:].strip() if header.lower().startswith("bearer ") else ""
+    if not token:
+        token = request.cookies.get(DEVICE_COOKIE, "")
+        if token and request.method not in {"GET", "HEAD"}:
+            csrf_header_checked(request, services_of(request))
+    device = await run_in_threadpool(server.device_for_token, token) if token else None
+    if device is None:
+        raise ApiError(HTTPStatus.UNAUTHORIZED, "DEVICE_UNKNOWN")
+    return device
+
+
+DeviceDep = Annotated[Device, Depends(current_device)]
