@@ -92,7 +92,8 @@ class CompiledPack:
     eligible_age_years: int
     contraindication_min_level: int
     restricted_accepts_contraindication: bool
-    requirements: dict[str, FiredRule]
+    requirements: dict[str, tuple[FiredRule, ...]]  # by R-id, as cited by the health-code steps
+    category_requirements: dict[str, tuple[FiredRule, ...]]  # by category id, as the pack says
 
     def mode(self, category_id: str) -> Mode | None:
         category = self.categories.get(category_id)
@@ -129,5 +130,8 @@ def compile_pack(pack: Pack) -> CompiledPack:
         eligible_age_years=params.eligible_age_years,
         contraindication_min_level=params.contraindication_min_level,
         restricted_accepts_contraindication=params.restricted_accepts_contraindication,
-        requirements={rid: requirement(rid) for rid in REQUIREMENTS},
+        requirements={rid: (requirement(rid),) for rid in REQUIREMENTS},
+        category_requirements={
+            c.id: tuple(requirement(rid) for rid in c.requirements) for c in pack.categories
+        },
     )

@@ -41,7 +41,7 @@ from jointcheck.policy.evidence import (
     age_on,
     earliest_birthday,
 )
-from jointcheck.policy.pack import Mode
+from jointcheck.policy.pack import Mode, VenueCategory
 from jointcheck.policy.payload import build_payload
 from jointcheck.policy.reasons import Action, Outcome, PolicyReason
 
@@ -51,9 +51,10 @@ _COLOUR_REASONS = {"yellow": PolicyReason.HEALTH_CODE_YELLOW, "red": PolicyReaso
 _REPORT = (Action.REPORT_TO_STREET,)
 _REGISTER = (Action.REGISTER,)
 
-# A verdict: the outcome, its reasons (the decisive one first), the requirement it applies
-# and the actions it asks for.
-Verdict = tuple[Outcome, tuple[PolicyReason, ...], FiredRule, tuple[Action, ...]]
+# A verdict: the outcome, its reasons (the decisive one first), the requirements it applies
+# (R-ids: R1/R4 for the health code, the venue category's own for the rest) and the actions
+# it asks for.
+Verdict = tuple[Outcome, tuple[PolicyReason, ...], tuple[FiredRule, ...], tuple[Action, ...]]
 
 
 def _age(subjects: list[Subject], today: date) -> tuple[str, int | None]:
@@ -150,23 +151,26 @@ def _contraindication(
 
 
 def _unvaccinated(
-    mode: Mode, registered: bool, why_not: PolicyReason | None, sufficient: bool, pack: CompiledPack
+    category: VenueCategory,
+    registered: bool,
+    why_not: PolicyReason | None,
+    sufficient: bool,
+    pack: CompiledPack,
 ) -> Verdict:
     """Step 5 (R2, R3): an eligible-age person not vaccinated for entry."""
     extra = () if why_not is None else (why_not,)
-    if mode is Mode.RESTRICT:
-        r2 = pack.requirements["R2"]
+    cited = pack.category_requirements[category.id]
+    if category.mode is Mode.RESTRICT:
         if sufficient and pack.restricted_accepts_contraindication:
-            return Outcome.ADMIT, (PolicyReason.CONTRAINDICATION_ACCEPTED,), r2, ()
+            return Outcome.ADMIT, (PolicyReason.CONTRAINDICATION_ACCEPTED,), cited, ()
         if sufficient:
             extra = (PolicyReason.CONTRAINDICATION_NOT_ACCEPTED_HERE,)
-        return Outcome.DENY, (PolicyReason.NOT_VACCINATED_RESTRICTED, *extra), r2, ()
-    r3 = pack.requirements["R3"]
+        return Outcome.DENY, (PolicyReason.NOT_VACCINATED_RESTRICTED, *extra), cited, ()
     if sufficient:
-        return Outcome.ADMIT, (PolicyReason.CONTRAINDICATION_ACCEPTED,), r3, ()
+        return Outcome.ADMIT, (PolicyReason.CONTRAINDICATION_ACCEPTED,), cited, ()
     if registered:
-        return Outcome.ADMIT_REGISTERED, (PolicyReason.REGISTERED_ENTRY, *extra), r3, ()
-    return Outcome.PERSUADE, (PolicyReason.NOT_VACCINATED_PERSUADED, *extra), r3, _REGISTER
+        return Outcome.ADMIT_REGISTERED, (PolicyReason.REGISTERED_ENTRY, *extra), cited, ()
+    return Outcome.PERSUADE, (PolicyReason.NOT_VACCINATED_PERSUADED, *extra), cited, _REGISTER
 
 
 def _masked(evidence: Evidence, dob: str) -> MaskedIdentity:
@@ -179,7 +183,11 @@ def _masked(evidence: Evidence, dob: str) -> MaskedIdentity:
         name = evidence.contraindications[0].masked_name
     elif evidence.certificates:
         cert = evidence.certificates[0]
-        full = f"{cert.fn}{cert.gn}" if isinstance(cert, DigitalCovidCertificate) else cert.name
+        if isinstance(cert, DigitalCovidCertificate):
+            # 张 + 三 is written 张三; Mustermann + Erika keeps its space (masked per word).
+            full = f"{cert.fn} {cert.gn}".strip() if cert.fn.isascii() else f"{cert.fn}{cert.gn}"
+        else:
+            full = cert.name
         name = mask_name(full)
     return MaskedIdentity(name, mask_dob(dob) if dob else "")
 
@@ -198,8 +206,8 @@ def evaluate(evidence: Evidence, venue: str, pack: CompiledPack, at: datetime) -
 
     An unknown venue category or a naive ``at`` is a fault of the caller (InputError).
     """
-    mode = pack.modes.get(venue)
-    if mode is None:
+    category = pack.categories.get(venue)
+    if category is None:
         raise InputError(
             f"venue category {venue!r} is not in pack {pack.id}", code="VENUE_CATEGORY_UNKNOWN"
         )
@@ -209,7 +217,8 @@ def evaluate(evidence: Evidence, venue: str, pack: CompiledPack, at: datetime) -
     colour: str | None = None
     verdict: Verdict | None = None
     if len(subjects) > 1 and check_together(subjects) is not Reason.OK:
-        verdict = (Outcome.DENY, (PolicyReason.SUBJECT_MISMATCH,), pack.requirements["R1"], ())
+        cited = pack.category_requirements[venue]
+        verdict = (Outcome.DENY, (PolicyReason.SUBJECT_MISMATCH,), cited, ())
     else:
         colour, verdict = _health_code(evidence, pack, at)
     today = at.astimezone(SHANGHAI).date()  # ages and validity days count in Shanghai
@@ -218,11 +227,11 @@ def evaluate(evidence: Evidence, venue: str, pack: CompiledPack, at: datetime) -
     data = _data(evidence, pack, dob, at)
     log: RuleLog = {}
     if verdict is None:
-        verdict = _eligibility(evidence, mode, pack, age, data, log, (level, why_not))
-    outcome, reasons, requirement, actions = verdict
+        verdict = _eligibility(evidence, category, pack, age, data, log, (level, why_not))
+    outcome, reasons, requirements, actions = verdict
     if evidence.failed:
         reasons = (*reasons, PolicyReason.CREDENTIAL_NOT_VERIFIED)
-    fired = (*log.values(), requirement) if log else (requirement,)
+    fired = (*log.values(), *requirements) if log else requirements
     summary = _summary(evidence, pack, data, log, colour, level, age)
     return Decision(
         outcome, venue, reasons, fired, actions, _masked(evidence, dob), summary, evidence.failed
@@ -231,7 +240,7 @@ def evaluate(evidence: Evidence, venue: str, pack: CompiledPack, at: datetime) -
 
 def _eligibility(
     evidence: Evidence,
-    mode: Mode,
+    category: VenueCategory,
     pack: CompiledPack,
     age: int | None,
     data: dict[str, Any],
@@ -239,14 +248,15 @@ def _eligibility(
     contraindication: tuple[int | None, PolicyReason | None],
 ) -> Verdict:
     """Steps 3 to 5: age, vaccination, then what the venue's mode says."""
+    cited = pack.category_requirements[category.id]
     if age is not None and age < pack.eligible_age_years:
-        return Outcome.ADMIT, (PolicyReason.UNDER_ELIGIBLE_AGE,), pack.requirements["R13"], ()
+        return Outcome.ADMIT, (PolicyReason.UNDER_ELIGIBLE_AGE,), cited, ()
     if pack.vaccinated_for_entry(data, log):
-        verdict: Verdict = (Outcome.ADMIT, (PolicyReason.VACCINATED,), pack.requirements["R1"], ())
+        verdict: Verdict = (Outcome.ADMIT, (PolicyReason.VACCINATED,), cited, ())
     else:
         level, why_not = contraindication
         sufficient = level is not None and why_not is None
-        verdict = _unvaccinated(mode, evidence.registered, why_not, sufficient, pack)
+        verdict = _unvaccinated(category, evidence.registered, why_not, sufficient, pack)
         if any(fired.error for fired in log.values()):
             verdict = (verdict[0], (*verdict[1], PolicyReason.RULE_ERROR), *verdict[2:])
     if age is None:

@@ -162,6 +162,32 @@ REQUIREMENTS: dict[str, tuple[str, str]] = {
         "健康码非绿码不得进入，并报告街道",
         "A health code that is not green does not enter and is reported to the street",
     ),
+    "R5": (
+        "街道每日收集汇总查验和登记信息",
+        "Each street collects and summarises check and registration data daily",
+    ),
+    "R6": ("在确保个人信息安全的前提下开展", "All of it with personal information kept secure"),
+    "R7": (
+        "基层干部和网格员跟进未接种人员",
+        "Cadres and grid administrators follow up the unvaccinated",
+    ),
+    "R8": (
+        "未落实证码联查的单位被查处曝光",
+        "Units that do not run the joint check are investigated and exposed",
+    ),
+    "R9": (
+        "未完成接种的干部不安排参加重要会议活动",
+        "Cadres not fully vaccinated are not arranged for important meetings",
+    ),
+    "R10": ("学校排查师生接种情况", "Schools survey the vaccination of staff and students"),
+    "R11": (
+        "重点行业从业人员完成接种后上岗",
+        "Employees of listed trades take up their post only after completing vaccination",
+    ),
+    "R12": (
+        "未接种引发疫情者自担相关费用",
+        "An unvaccinated person who causes an outbreak bears the costs",
+    ),
     "R13": (
         "场所类别、适龄年龄、接种要求等按政策包配置",
         "Venue categories, eligible age and vaccination requirements come from the policy pack",

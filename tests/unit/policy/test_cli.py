@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 from pathlib import Path
 
@@ -152,3 +153,32 @@ def test_the_printed_decision_table_is_what_evaluate_decides() -> None:
         printed = _row(out, situation)
         decided = [_outcome_cell(decide(evidence, venue)) for venue in ("nursing_homes", "markets")]
         assert printed == decided, situation
+
+
+def _german_dcc(vectors: Path, number: int, tmp_path: Path) -> tuple[str, Path, str]:
+    """A German test DCC of the public suite: its QR text, its signing certificate, its clock."""
+    case = json.loads((vectors / f"dcc-testdata/DE/2DCode/raw/{number}.json").read_text("utf-8"))
+    certificate = tmp_path / f"de{number}.der"
+    certificate.write_bytes(base64.b64decode(case["TESTCTX"]["CERTIFICATE"]))
+    return case["PREFIX"], certificate, case["TESTCTX"]["VALIDATIONCLOCK"]
+
+
+@pytest.mark.parametrize(
+    ("number", "outcome", "admitted_by"),
+    [(1, "DENY", None), (3, "ADMIT", "RR-EU-0001"), (4, "DENY", None)],
+    ids=["Spikevax 2/2 three days ago", "recovered", "Spikevax 1/2"],
+)
+def test_german_certificates_under_2g(
+    vectors: Path, tmp_path: Path, number: int, outcome: str, admitted_by: str | None
+) -> None:
+    text, certificate, clock = _german_dcc(vectors, number, tmp_path)
+    code, out, _ = _invoke(
+        "policy", "explain", "--pack", "eu-2g", "--venue", "gastronomy", "--at", clock,
+        "--dsc", str(certificate), "--json", text,
+    )  # fmt: skip
+    decision = json.loads(out)
+    assert (code, decision["outcome"]) == (0 if outcome == "ADMIT" else 1, outcome)
+    passed = [r["id"] for r in decision["rules"] if r["passed"] is True]
+    assert passed == ([admitted_by] if admitted_by else [])
+    assert decision["person"] == {"name": "M********* E****", "dob": "1964-**-**"}
+    assert [r["id"] for r in decision["rules"] if r["passed"] is None] == ["R13"]
