@@ -42,6 +42,21 @@ class IdCardLookup:
     contraindication_level: int | None = None
 
 
+# The usual sets of credential kinds, sorted once (a decision is made per person).
+_SORTED_KINDS: dict[frozenset[str], tuple[str, ...]] = {
+    frozenset(kinds): tuple(sorted(kinds))
+    for kinds in (
+        {"health_code"},
+        {"health_code", "dcc_vaccination"},
+        {"health_code", "shc_immunization"},
+        {"health_code", "contraindication"},
+        {"health_code", "dcc_vaccination", "contraindication"},
+        {"dcc_vaccination"},
+        {"id_card_lookup"},
+    )
+}
+
+
 @dataclass(frozen=True, slots=True)
 class Evidence:
     health_codes: tuple[HealthCode, ...] = ()
@@ -96,7 +111,7 @@ class Evidence:
             kinds.add(credential.type)
         if self.id_card is not None:
             kinds.add("id_card_lookup")
-        return tuple(sorted(kinds))
+        return _SORTED_KINDS.get(frozenset(kinds)) or tuple(sorted(kinds))
 
 
 class EvidenceSummary(NamedTuple):
