@@ -104,11 +104,11 @@
     const list = $("family-results");
     list.textContent = "";
     if (results.length < 2) return;
-    results.forEach((r, i) => {
+    results.forEach((r) => {
       const li = document.createElement("li");
       li.className = "tone-" + r.tone;
       li.dataset.outcome = r.outcome;
-      li.textContent = (i + 1) + ". " + ICONS[r.tone] + " " + word(r.outcome) + " " + (r.masked_name || "");
+      li.textContent = ICONS[r.tone] + " " + word(r.outcome) + " " + (r.masked_name || "");
       list.appendChild(li);
     });
   }
@@ -155,6 +155,13 @@
     event.preventDefault();
     const input = event.target;
     if (input.value.trim()) { addCode(input.value); input.value = ""; } else { check(); }
+  });
+  // A code being typed keeps the person's earlier codes waiting for it.
+  $("scan-input").addEventListener("input", () => {
+    if (codes.length || people.length) {
+      clearTimeout(idle);
+      idle = setTimeout(check, IDLE_MS);
+    }
   });
   // Paste: one code per line (Base45 itself contains spaces, so only line breaks separate).
   $("scan-input").addEventListener("paste", (event) => {
