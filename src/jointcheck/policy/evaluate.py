@@ -80,13 +80,16 @@ def _together(subjects: list[Subject]) -> bool:
     return check_together(subjects) is Reason.OK
 
 
-def _code_sources(evidence: Evidence) -> list[tuple[str, datetime, datetime | None]]:
-    sources: list[tuple[str, datetime, datetime | None]] = [
-        (c.colour, c.issued_at, c.expires_at) for c in evidence.health_codes
-    ]
+def _code_sources(evidence: Evidence) -> list[tuple[str, datetime]]:
+    """Colours with the instant each was established (a code's issue, a look-up, R14).
+
+    A code's own expiry is the verification's business (with its clock-skew allowance); the
+    pack's maximum age is the policy's own limit on how old a colour may be.
+    """
+    sources: list[tuple[str, datetime]] = [(c.colour, c.issued_at) for c in evidence.health_codes]
     lookup = evidence.id_card
     if lookup is not None and lookup.colour is not None:
-        sources.append((lookup.colour, lookup.looked_up_at, None))  # R14: the server's colour
+        sources.append((lookup.colour, lookup.looked_up_at))  # R14: the server's colour
     return sources
 
 
@@ -99,7 +102,7 @@ def _health_code(
         # The usual case, one code and no look-up, without building lists; a colour that
         # does not pass goes on to the general path, which words the refusal.
         code = codes[0]
-        if at - code.issued_at > pack.health_code_max_age or at > code.expires_at:
+        if at - code.issued_at > pack.health_code_max_age:
             stale = (Outcome.DENY, (PolicyReason.HEALTH_CODE_STALE,), pack.requirements["R1"], ())
             return code.colour, stale
         if code.colour in pack.passing_colours:
@@ -112,7 +115,7 @@ def _health_code(
     if not sources:
         return None, (Outcome.DENY, (PolicyReason.HEALTH_CODE_MISSING,), r1, ())
     max_age = pack.health_code_max_age
-    fresh = [s[0] for s in sources if at - s[1] <= max_age and (s[2] is None or at <= s[2])]
+    fresh = [colour for colour, established in sources if at - established <= max_age]
     if not fresh:
         return worst, (Outcome.DENY, (PolicyReason.HEALTH_CODE_STALE,), r1, ())
     colour = max(fresh, key=_SEVERITY.__getitem__)
