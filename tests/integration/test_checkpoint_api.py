@@ -232,3 +232,38 @@ def test_server_time_and_bundle(client, district):
     assert bundle.status_code == 200
     assert bundle.headers["x-bundle-version"] == "1"
     assert b"fangzi-2021" in bundle.content
+
+
+def test_id_document_path_decides_on_the_person_found(client, district, principal):
+    """R14: no phone; the server looks the person up by ID card and decides as for codes."""
+    from datetime import date
+
+    from jointcheck.registry.health import NewDose
+    from jointcheck.registry.persons import Enrollment
+
+    health = principal(Role.HEALTH_AUTHORITY, "370704")
+    enrolled = district.registry.persons.enroll(
+        health,
+        Enrollment(grid_code="370704001001001", document_type="resident_id_card",
+                   document_number=HOLDER.id_number, name="张小三", phone="13812345678"),
+    )  # fmt: skip
+    person = enrolled.person.id
+    district.registry.health.change_code(health, person, CodeColour.GREEN, reason="test")
+    _, auth = enroll(district)
+    body = {"document_type": "resident_id_card", "number": HOLDER.id_number}
+    persuaded = client.post("/api/checkpoint/id-document", json=body, headers=auth).json()
+    assert persuaded["result"]["outcome"] == "PERSUADE"
+    assert persuaded["record"]["via"] == "id_document"
+    assert "ID_DOCUMENT" in persuaded["record"]["reasons"]
+    assert HOLDER.id_number not in str(persuaded)
+    for dose in (1, 2):
+        district.registry.health.record_dose(
+            health, person, NewDose(dose, 2, "CoronaVac", date(2021, 5, dose), "Fangzi CDC")
+        )
+    admitted = client.post("/api/checkpoint/id-document", json=body, headers=auth).json()
+    assert admitted["result"]["outcome"] == "ADMIT"
+    unknown = {"document_type": "resident_id_card", "number": "370704200001010010"}
+    answer = client.post("/api/checkpoint/id-document", json=unknown, headers=auth)
+    assert answer.status_code == 400
+    assert answer.json()["error"]["code"] == "PERSON_NOT_FOUND"
+    assert district.server.counts(district.place_id)["checks"] == 2
