@@ -49,6 +49,7 @@ from jointcheck.store.migrate import upgrade
 EVENTS, QUICK_EVENTS = 100_000, 5_000
 BATCH = 250
 UPLOADERS = 4
+SERVER_WORKERS = 2
 TARGET_RATE, TARGET_RATIO = 20_000, 0.25
 PG_ENV = ("JOINTCHECK_BENCH_DATABASE_URL", "JOINTCHECK_TEST_DATABASE_URL")
 DEFAULT_PG = "postgresql://postgres@127.0.0.1:5432/postgres"
@@ -137,22 +138,31 @@ def free_port() -> int:
 
 
 @contextmanager
-def serving(settings: Settings) -> Iterator[str]:
-    """The real app under uvicorn in a forked child; its base URL while the block runs."""
+def serving(settings: Settings, workers: int = 1) -> Iterator[str]:
+    """The real app under uvicorn in WORKERS forked processes sharing one listening socket
+    (API processes scale out, DESIGN.md); the base URL while the block runs."""
     import uvicorn
 
     from jointcheck.api.app import create_app
 
-    port = free_port()
-    pid = os.fork()
-    if pid == 0:
-        try:
-            devnull = os.open(os.devnull, os.O_WRONLY)
-            os.dup2(devnull, 2)
-            uvicorn.run(create_app(settings), host="127.0.0.1", port=port, log_level="error")
-        finally:
-            os._exit(0)
-    url = f"http://127.0.0.1:{port}"
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(2048)
+    pids = []
+    for _ in range(workers):
+        pid = os.fork()
+        if pid == 0:
+            try:
+                devnull = os.open(os.devnull, os.O_WRONLY)
+                os.dup2(devnull, 2)
+                config = uvicorn.Config(
+                    create_app(settings), fd=listener.fileno(), log_level="error"
+                )
+                uvicorn.Server(config).run()
+            finally:
+                os._exit(0)
+        pids.append(pid)
+    url = f"http://127.0.0.1:{listener.getsockname()[1]}"
     try:
         deadline = time.monotonic() + 30
         while True:
@@ -165,8 +175,10 @@ def serving(settings: Settings) -> Iterator[str]:
                 time.sleep(0.05)
         yield url
     finally:
-        os.kill(pid, signal.SIGTERM)
-        os.waitpid(pid, 0)
+        for pid in pids:
+            os.kill(pid, signal.SIGTERM)
+            os.waitpid(pid, 0)
+        listener.close()
 
 
 @contextmanager
@@ -298,7 +310,9 @@ def measure(kind: str, database_url: str, n: int) -> tuple[float, float]:
         site = build_site(Path(tmp) / "var", database_url)
         try:
             events = make_events(site, n)
-            with serving(site.settings) as url:
+            # SQLite has one writer: a second server process would only wait for it.
+            workers = SERVER_WORKERS if kind == "pg" else 1
+            with serving(site.settings, workers=workers) as url:
                 api_seconds = upload(url, site.token, events)
             bare_seconds = bare_load(site, events)
         finally:
@@ -308,7 +322,12 @@ def measure(kind: str, database_url: str, n: int) -> tuple[float, float]:
 
 def run(quick: bool) -> BenchReport:
     n = QUICK_EVENTS if quick else EVENTS
-    figures, notes = [], [f"{n:,} check events, batches of {BATCH}, {UPLOADERS} uploaders"]
+    figures = []
+    notes = [
+        f"{n:,} check events, batches of {BATCH}, {UPLOADERS} uploaders, "
+        f"{SERVER_WORKERS} server processes on PostgreSQL (1 on SQLite), {os.cpu_count()} CPUs, load average "
+        + " ".join(f"{x:.1f}" for x in os.getloadavg())
+    ]
     met: bool | None = None
     with postgres_database() as pg_url:
         if pg_url is None:
