@@ -113,3 +113,18 @@ def test_a_naive_datetime_is_refused(registry, tree):
             uow.persons.set_health_codes(
                 [HealthCodeStatus(person.id, tree.grid_1, CodeColour.GREEN, "t", naive)]
             )
+
+
+def test_a_new_sqlite_database_and_its_wal_are_readable_by_the_owner_only(tmp_path):
+    import stat
+
+    url = f"sqlite:///{tmp_path / 'var' / 'new.db'}"
+    engine = make_engine(url)
+    try:
+        with engine.begin() as connection:
+            connection.execute(text("CREATE TABLE t (x INTEGER)"))
+            connection.execute(text("INSERT INTO t VALUES (1)"))
+        for name in ("new.db", "new.db-wal"):
+            assert stat.S_IMODE((tmp_path / "var" / name).stat().st_mode) == 0o600, name
+    finally:
+        engine.dispose()

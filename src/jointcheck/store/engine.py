@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event
@@ -33,13 +34,21 @@ def _sqlite_pragmas(dbapi_connection: DBAPIConnection, _record: object) -> None:
         cursor.close()
 
 
+def _create_private(path: Path) -> None:
+    # A new database file is readable by its owner only (R6); SQLite gives its -wal and -shm
+    # files the same rights.
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if not path.exists():
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+
+
 def make_engine(url: str, *, echo: bool = False) -> Engine:
     """An engine for ``url``; a SQLite file's directory is created when missing."""
     parsed = make_url(normalise_url(url))
     if parsed.get_backend_name() == "sqlite":
         database = parsed.database or ""
         if database and database != ":memory:" and not database.startswith("file:"):
-            Path(database).parent.mkdir(parents=True, exist_ok=True)
+            _create_private(Path(database))
         engine = create_engine(
             parsed, echo=echo, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}
         )
