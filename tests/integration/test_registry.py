@@ -370,3 +370,20 @@ def test_a_visitor_with_a_passport_is_enrolled_and_found_by_it(registry, staff, 
         staff["health"], Enrollment(tree.grid_1, "hk_macao_permit", "Z999", "陈大文")
     )
     assert bad.reason == "ID_DOCUMENT_FORMAT"
+
+
+def test_the_operator_of_a_place_is_named_responsible_for_it(registry, staff, tree, principal):
+    shop = registry.places.create(
+        staff["street_1"], NewPlace(tree.community_1, "markets", "东苑农贸市场", "")
+    )
+    other = registry.places.create(
+        staff["street_1"], NewPlace(tree.community_1, "catering", "东苑饭店", "")
+    )
+    operator = principal(Role.PLACE_OPERATOR, tree.community_1, place_id=shop.id)
+    with pytest.raises(InputError) as caught:
+        registry.places.assign_responsible(staff["street_1"], other.id, operator.account_id)
+    assert caught.value.code == "PLACE_RESPONSIBLE"
+    with pytest.raises(AccessDenied):
+        registry.places.assign_responsible(staff["street_2"], shop.id, operator.account_id)
+    registry.places.assign_responsible(staff["street_1"], shop.id, operator.account_id)
+    assert registry.places.get(operator, shop.id).responsible_account_id == operator.account_id

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from jointcheck.errors import InputError
 from jointcheck.registry.model import COMMUNITY_CODE_LENGTH, AdminLevel, Entrance, Place
@@ -86,6 +86,21 @@ class PlaceService:
         if stored is None:  # pragma: no cover - just written in this transaction
             raise InputError("place vanished", code="PLACE_MISSING")
         return stored
+
+    def assign_responsible(self, principal: Principal, place_id: int, account_id: int) -> Place:
+        """Name the operator or manager who answers for the place (R1): an account bound to it."""
+        place = self.get(principal, place_id)
+        if place is None or not may_manage_places(principal):
+            raise AccessDenied("places are managed by district, street or community staff")
+        with self._uow() as uow:
+            account = uow.accounts.get(account_id)
+            if account is None or account.role not in PLACE_ROLES or account.place_id != place_id:
+                raise InputError(
+                    "the responsible account must belong to this place", code="PLACE_RESPONSIBLE"
+                )
+            uow.places.set_responsible(place_id, account_id)
+            uow.commit()
+        return replace(place, responsible_account_id=account_id)
 
     def get(self, principal: Principal, place_id: int) -> Place | None:
         """The place, or None when it does not exist or the principal may not see it."""
