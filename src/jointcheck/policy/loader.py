@@ -223,4 +223,9 @@ def resolve_pack(id_or_path: str) -> Pack:
     """A shipped pack by id, or a pack file by path (what the CLI's PACK argument takes)."""
     if id_or_path in SHIPPED_PACKS:
         return load_shipped(id_or_path)
-    return load_pack(Path(id_or_path))
+    path = Path(id_or_path)
+    if not path.exists() and path.suffix not in {".yaml", ".yml"}:
+        raise PolicyPackError(
+            f"{id_or_path!r} is neither a shipped pack ({', '.join(SHIPPED_PACKS)}) nor a file"
+        )
+    return load_pack(path)

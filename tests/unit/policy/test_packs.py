@@ -8,7 +8,14 @@ from pathlib import Path
 import pytest
 
 from jointcheck.errors import PolicyPackError
-from jointcheck.policy import SHIPPED_PACKS, Mode, load_pack, load_shipped, shipped_pack_text
+from jointcheck.policy import (
+    SHIPPED_PACKS,
+    Mode,
+    load_pack,
+    load_shipped,
+    resolve_pack,
+    shipped_pack_text,
+)
 
 from .factories import FIVE, decide, health_code, shown
 
@@ -130,3 +137,8 @@ def test_a_pack_file_is_loaded_from_its_path_and_a_missing_file_is_an_error(
     assert load_pack(path).id == "fangzi-2021"
     with pytest.raises(PolicyPackError, match="cannot read"):
         load_pack(tmp_path / "missing.yaml")
+
+
+def test_an_unknown_pack_name_lists_the_shipped_ones() -> None:
+    with pytest.raises(PolicyPackError, match="fangzi-2021, fangzi-2021-11"):
+        resolve_pack("fangzi-2022")
