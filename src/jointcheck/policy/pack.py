@@ -92,7 +92,7 @@ class Parameters:
     contraindication_min_level: int
     restricted_accepts_contraindication: bool
     registration_fields: tuple[str, ...]
-    first_dose_deadline: date | None  # R9-R11: read by follow-up and reports, not at the gate
+    first_dose_deadline: date | None  # R9-R11, for follow-up and reports; not used at the gate
     retention_days: int
     bundle_max_age_hours: int
 
