@@ -58,7 +58,7 @@ def test_show_reads_a_pack_file_too(tmp_path: Path) -> None:
     path.write_text(shipped_pack_text("eu-2g-plus"), encoding="utf-8")
     code, out, _ = _invoke("policy", "show", str(path))
     assert code == 0
-    assert "all of (any of (VR-EU-0001, RR-EU-0001), TR-EU-0002)" in out
+    assert "all of (any of (EU-VAX-0001, EU-REC-0001), EU-TEST-0002)" in out
 
 
 def test_check_accepts_a_good_pack_and_names_the_bad_field_of_a_bad_one(tmp_path: Path) -> None:
@@ -165,7 +165,7 @@ def _german_dcc(vectors: Path, number: int, tmp_path: Path) -> tuple[str, Path, 
 
 @pytest.mark.parametrize(
     ("number", "outcome", "admitted_by"),
-    [(1, "DENY", None), (3, "ADMIT", "RR-EU-0001"), (4, "DENY", None)],
+    [(1, "DENY", None), (3, "ADMIT", "EU-REC-0001"), (4, "DENY", None)],
     ids=["Spikevax 2/2 three days ago", "recovered", "Spikevax 1/2"],
 )
 def test_german_certificates_under_2g(

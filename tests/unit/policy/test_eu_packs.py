@@ -148,8 +148,8 @@ def test_eu_packs_need_no_health_code_and_say_which_rule_admitted() -> None:
     decision = decide(shown(_recovered(30)), "gastronomy", "eu-3g")
     assert decision.reasons[0].value == "VACCINATED"
     assert [(r.id, r.passed) for r in decision.rules][:2] == [
-        ("VR-EU-0001", False),
-        ("RR-EU-0001", True),
+        ("EU-VAX-0001", False),
+        ("EU-REC-0001", True),
     ]
 
 

@@ -117,7 +117,7 @@ def test_a_malformed_pack_names_the_path_of_the_bad_field(
 
 
 def test_a_nested_condition_names_the_path_inside_it() -> None:
-    text = shipped_pack_text("eu-2g-plus").replace("- TR-EU-0002\n", "- TR-EU-0099\n")
+    text = shipped_pack_text("eu-2g-plus").replace("- EU-TEST-0002\n", "- TR-EU-0099\n")
     with pytest.raises(PolicyPackError) as caught:
         load_pack(text)
     assert caught.value.path == "parameters.vaccinated_for_entry.all_of[1]"
