@@ -179,7 +179,7 @@ def _rows() -> list[tuple[str, ...]]:
     return [tuple(line.split()) for line in EXPECTATIONS.strip().splitlines()]
 
 
-def _evidence(colour: str, state: str, age: str, registered: str) -> tuple[Credential, ...]:
+def _evidence(colour: str, state: str, age: str) -> tuple[Credential, ...]:
     person: Subject = CHILD if age == "under" else ADULT
     extra: dict[str, tuple[Credential, ...]] = {
         "none": (),
@@ -208,7 +208,7 @@ def test_every_row_of_the_table_holds_at_the_category(category: str) -> None:
         row_mode, colour, state, age, registered, outcome, actions, reason = row
         if row_mode != mode:
             continue
-        credentials = _evidence(colour, state, age, registered)
+        credentials = _evidence(colour, state, age)
         decision = decide(shown(*credentials, registered=registered == "yes"), category)
         expected_actions = () if actions == "-" else tuple(actions.split(","))
         got = (
