@@ -10,7 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from jointcheck.cli.main import app
-from jointcheck.policy import Decision, shipped_pack_text
+from jointcheck.policy import SHIPPED_PACKS, Decision, load_shipped, shipped_pack_text
 
 from . import district_cli
 from .district_cli import AT, District, first_dose, make_district
@@ -182,3 +182,11 @@ def test_german_certificates_under_2g(
     assert passed == ([admitted_by] if admitted_by else [])
     assert decision["person"] == {"name": "M********* E****", "dob": "1964-**-**"}
     assert [r["id"] for r in decision["rules"] if r["passed"] is None] == ["R13"]
+
+
+@pytest.mark.parametrize("pack_id", SHIPPED_PACKS)
+def test_show_prints_every_shipped_pack_with_its_rules(pack_id: str) -> None:
+    code, out, _ = _invoke("policy", "show", pack_id)
+    assert code == 0
+    for rule in load_shipped(pack_id).rules:
+        assert rule.id in out
