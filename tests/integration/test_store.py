@@ -39,9 +39,9 @@ def test_migrations_reach_the_newest_revision_from_0001_base(database_url):
         engine.dispose()
 
 
-def test_sqlite_runs_with_wal_foreign_keys_and_a_busy_timeout(database_url):
-    if not database_url.startswith("sqlite"):
-        pytest.skip("SQLite pragmas")
+def test_sqlite_runs_with_wal_foreign_keys_and_a_busy_timeout(sqlite_template, tmp_path):
+    database_url = f"sqlite:///{tmp_path / 'copy.db'}"
+    (tmp_path / "copy.db").write_bytes(sqlite_template.read_bytes())
     engine = make_engine(database_url)
     try:
         with engine.connect() as connection:
