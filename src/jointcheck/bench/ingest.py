@@ -265,14 +265,30 @@ def _rows(events: list[dict[str, Any]]) -> list[tuple[Any, ...]]:
     return [check_row(r, now) for r in records]
 
 
+def _bare_table(site: Site) -> None:
+    """``bare_events``: the shape of ``check_events``, with the same key and index, empty."""
+    engine = site.registry.engine
+    with engine.connect() as conn:
+        if engine.dialect.name == "postgresql":
+            conn.execute(text("CREATE TABLE bare_events (LIKE check_events INCLUDING ALL)"))
+        else:
+            ddl = conn.execute(
+                text(
+                    "SELECT sql FROM sqlite_master WHERE tbl_name = 'check_events' AND sql IS NOT NULL"
+                )
+            ).scalars()
+            for statement in ddl:
+                conn.execute(text(statement.replace("check_events", "bare_events")))
+        conn.commit()
+
+
 def bare_load(site: Site, events: list[dict[str, Any]]) -> float:
-    """Seconds for a bare COPY (PostgreSQL) or executemany (SQLite) of the same rows."""
+    """Seconds for a bare COPY (PostgreSQL) or executemany (SQLite) of the same rows into a
+    table of the same shape (key and index included), in one transaction."""
     rows = _rows(events)
     engine = site.registry.engine
     columns = list(_rows_columns())
-    with engine.connect() as conn:
-        conn.execute(text("CREATE TABLE bare_events AS SELECT * FROM check_events WHERE 1 = 0"))
-        conn.commit()
+    _bare_table(site)
     names = ", ".join(columns)
     started = time.perf_counter()
     if engine.dialect.name == "postgresql":
