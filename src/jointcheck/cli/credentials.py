@@ -2,8 +2,10 @@
 
 ``verify`` reads QR text, a PNG/JPEG image, or one code per line from standard input (``-``,
 for bulk checks and audits), and prints each credential with its personal fields masked (R6),
-or why it failed, in zh-CN and en. With ``--json``: one JSON object per code. Exit status: 0
-every code valid, 1 any invalid, 2 a usage error (bad file, bad ``--at``, forged trust list).
+or why it failed, in zh-CN and en. Consecutive chunks of one SMART Health Card
+(``shc:/1/3/...``, ``shc:/2/3/...``, ...) are one card with one result. With ``--json``: one
+JSON object per code. Exit status: 0 every code valid, 1 any invalid, 2 a usage error (bad
+file, bad ``--at``, forged trust list).
 """
 
 from __future__ import annotations
@@ -25,6 +27,8 @@ from jointcheck.credentials.keys import NoRevocations, Revocations, Role, Truste
 from jointcheck.credentials.model import CodeColour, Verification
 from jointcheck.credentials.native import CATEGORIES
 from jointcheck.credentials.replay import PresentationLedger
+from jointcheck.credentials.shc import verify_shc_chunks
+from jointcheck.credentials.shc_numeric import group_chunks
 from jointcheck.credentials.verify import VerifierContext
 from jointcheck.credentials.verify import verify as verify_text
 from jointcheck.errors import InputError, KeyMaterialError
@@ -261,6 +265,11 @@ def _revocations(path: Path | None, root: Path | None) -> Revocations:
     return revocation.open_revocation_list(_read_file(path), keyfiles.read_public_key(root))
 
 
+def _verify_card(texts: list[str], ctx: VerifierContext) -> Verification:
+    # Consecutive chunks of one SMART Health Card (shc:/i/n/...) are one card: one result.
+    return verify_text(texts[0], ctx) if len(texts) == 1 else verify_shc_chunks(texts, ctx)
+
+
 @faults_exit_2
 def verify(
     inputs: list[str] = typer.Argument(..., help="QR text, a PNG/JPEG image, or - for stdin"),
@@ -283,8 +292,8 @@ def verify(
     ledger = PresentationLedger()
     console = Console(highlight=False)
     all_valid = True
-    for text in _codes(inputs):
-        result: Verification = ledger.check(verify_text(text, ctx), "cli", ctx.at)
+    for texts in group_chunks(_codes(inputs)):
+        result = ledger.check(_verify_card(texts, ctx), "cli", ctx.at)
         all_valid = all_valid and result.valid
         if as_json:
             typer.echo(json.dumps(credential_view.as_json(result), ensure_ascii=False))

@@ -9,7 +9,6 @@ refused (forged, outdated), 2 a file or an option could not be used.
 from __future__ import annotations
 
 import functools
-import hashlib
 import json
 import os
 from collections.abc import Callable
@@ -23,7 +22,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from rich.console import Console
 from rich.table import Table
 
-from jointcheck.credentials import keyfiles, revocation, trust
+from jointcheck.credentials import keyfiles, revocation, shc_keys, trust
 from jointcheck.credentials.keyfiles import PrivateKey
 from jointcheck.credentials.keys import Role, TrustedKey
 from jointcheck.errors import JointcheckError, KeyMaterialError, TrustListError
@@ -200,6 +199,24 @@ def trust_import_dsc(
     _write_payload(work, payload)
 
 
+@trust_app.command("import-jwks")
+@faults_exit_2
+def trust_import_jwks(
+    work: Path = typer.Argument(..., help="trust-list working file"),
+    iss: str = typer.Argument(..., help="the SMART Health Card issuer URL (the cards' iss)"),
+    jwks: Path = typer.Argument(..., help="the issuer's .well-known/jwks.json"),
+) -> None:
+    """Import a SMART Health Card issuer's signing keys (role shc_issuer, bound to ISS)."""
+    entries = shc_keys.jwks_trust_entries(iss, _read(jwks))
+    if not entries:
+        raise TrustListError(f"{jwks} holds no ES256 signing key (kty EC, use sig, alg ES256)")
+    payload = _read_payload(work)
+    for entry in entries:
+        payload = trust.add_issuer(payload, entry)
+        typer.echo(f"imported {iss}: kid {trust.unb64(entry['kid'], 'kid').decode('ascii')}")
+    _write_payload(work, payload)
+
+
 @trust_app.command("remove-issuer")
 @faults_exit_2
 def trust_remove_issuer(
@@ -285,18 +302,15 @@ def trust_inspect(
 
 # --- revocation list -----------------------------------------------------------------------
 
-_KIND_HELP = "uvci (the UVCI itself), uvci-hash, rid (<kid>.<rid>), credential_id (hex)"
+_KIND_HELP = "uvci (the UVCI itself), uvci-hash, rid (<kid>.<rid>[.<timestamp>]), credential_id"
 
 
-def _revocation_line(kind: str, value: str) -> str:
-    if kind == "uvci":
-        # DCC revocation design, hash type UCI: the first 128 bits of SHA-256 of the UVCI.
-        return f"uvci {hashlib.sha256(value.encode('utf-8')).digest()[:16].hex()}"
-    if kind == "uvci-hash":
-        return f"uvci {value.lower()}"
-    if kind in {"rid", "credential_id"}:
-        return f"{kind} {value.lower() if kind == 'credential_id' else value}"
-    raise TrustListError(f"unknown kind {kind!r}: {_KIND_HELP}")
+def _append(work: Path, lines: list[str]) -> None:
+    try:
+        with work.open("a", encoding="utf-8") as out:
+            out.writelines(line + "\n" for line in lines)
+    except OSError as exc:
+        raise TrustListError(f"cannot write {work}: {exc.strerror}") from exc
 
 
 @revocation_app.command("add")
@@ -307,10 +321,28 @@ def revocation_add(
     values: list[str] = typer.Argument(..., help="the entries to revoke"),
 ) -> None:
     """Add entries to the working file (UVCIs are stored hashed, never in clear)."""
-    lines = [_revocation_line(kind, value) for value in values]
-    with work.open("a", encoding="utf-8") as out:
-        out.writelines(line + "\n" for line in lines)
+    lines = [revocation.working_line(kind, value) for value in values]
+    _append(work, lines)
     typer.echo(f"added {len(lines)} entr{'y' if len(lines) == 1 else 'ies'} to {work}")
+
+
+@revocation_app.command("import-shc-crl")
+@faults_exit_2
+def revocation_import_shc_crl(
+    work: Path = typer.Argument(..., help="revocation working file (created if missing)"),
+    iss: str = typer.Argument(..., help="the SMART Health Card issuer URL (the cards' iss)"),
+    crl: Path = typer.Argument(..., help="the issuer's .well-known/crl/<kid>.json"),
+) -> None:
+    """Add a SMART Health Card key's revoked rids, timestamped ones as cut-offs."""
+    shc_keys.check_issuer_url(iss)
+    loaded = shc_keys.load_crl(_read(crl))
+    lines = [f"# SHC CRL of {iss}, kid {loaded.kid}, ctr {loaded.ctr}"]
+    lines += [revocation.working_line(kind, value) for kind, value in loaded.entries()]
+    lines += [revocation.cutoff_line(v, t) for v, t in sorted(loaded.cutoffs.items())]
+    _append(work, lines)
+    typer.echo(
+        f"added kid {loaded.kid}: {len(loaded.revoked)} rid(s), {len(loaded.cutoffs)} cut-off(s)"
+    )
 
 
 @revocation_app.command("sign")
@@ -324,12 +356,32 @@ def revocation_sign(
 ) -> None:
     """Sign the working file into the compact binary list checkpoints load."""
     entries = revocation.parse_working_file(_read(work).decode("utf-8"))
-    hashes = [revocation.entry_hash(kind, value) for kind, value in entries]
+    hashes, cutoffs = revocation.compile_entries(entries)
     data = revocation.encode_revocation_list(
-        hashes, version=version, issued_at=datetime.now(UTC), root_key=load_root_key(key, key_env)
+        hashes,
+        cutoffs=cutoffs,
+        version=version,
+        issued_at=datetime.now(UTC),
+        root_key=load_root_key(key, key_env),
     )
     out.write_bytes(data)
-    typer.echo(f"signed revocation list version {version}: {len(set(hashes))} entries -> {out}")
+    typer.echo(
+        f"signed revocation list version {version}: {len(hashes)} entries, "
+        f"{len(cutoffs)} rid cut-offs -> {out}"
+    )
+
+
+def _check_line(listed: revocation.RevocationList, item: str) -> str:
+    kind, _, value = item.partition("=")
+    stored_kind, _, stored = revocation.working_line(kind, value).partition(" ")
+    cutoff = listed.rid_cutoff(stored) if stored_kind == revocation.RID else None
+    if listed.is_revoked(stored_kind, stored):
+        return f"{item}: REVOKED"
+    if cutoff is None:
+        return f"{item}: not revoked"
+    return (
+        f"{item}: REVOKED if issued (nbf) before {datetime.fromtimestamp(cutoff, UTC).isoformat()}"
+    )
 
 
 @revocation_app.command("inspect")
@@ -347,10 +399,9 @@ def revocation_inspect(
         typer.echo(f"refused [{exc.code}]: {exc}")
         raise typer.Exit(1) from exc
     typer.echo(f"revocation list version {listed.version}, issued {listed.issued_at.isoformat()}")
-    typer.echo(f"{listed.count} entries, {len(data)} bytes; signature verified")
+    typer.echo(
+        f"{listed.count} entries, {listed.cutoff_count} rid cut-offs, {len(data)} bytes; "
+        "signature verified"
+    )
     for item in check:
-        kind, _, value = item.partition("=")
-        line = _revocation_line(kind, value)
-        stored_kind, _, stored_value = line.partition(" ")
-        hit = listed.is_revoked(stored_kind, stored_value)
-        typer.echo(f"{kind}={value}: {'REVOKED' if hit else 'not revoked'}")
+        typer.echo(_check_line(listed, item))

@@ -4,8 +4,9 @@ An issuer publishes its keys at ``<iss>/.well-known/jwks.json`` and, per key, a 
 revoked ``rid`` values at ``<iss>/.well-known/crl/<kid>.json`` (spec, "Determining keys
 associated with an issuer" and "Revocation"). The checkpoint never fetches them: an operator
 downloads the files and turns them into the district's signed trust list
-(``jwks_trust_entries``) and revocation list (``ShcCrl.entries``), so these loaders take the
-documents as values. A malformed document is an operator's fault (``TrustListError``), not
+(``jwks_trust_entries``; ``jointcheck trust import-jwks``) and revocation list
+(``ShcCrl.entries`` and ``ShcCrl.cutoffs``; ``jointcheck revocation import-shc-crl``), so
+these loaders take the documents as values. A malformed document is an operator's fault (``TrustListError``), not
 an outcome.
 """
 
@@ -102,6 +103,12 @@ def _trusted_key(issuer_url: str, jwk: Mapping[str, Any]) -> TrustedKey:
     )
 
 
+def check_issuer_url(issuer_url: str) -> None:
+    """An ``iss`` is an https URL without a trailing / (spec, "Determining keys ...")."""
+    if not issuer_url.startswith("https://") or issuer_url.endswith("/"):
+        raise TrustListError(f"SHC issuer must be an https URL without a trailing /: {issuer_url}")
+
+
 def load_jwks(issuer_url: str, jwks_json: str | bytes | Mapping[str, Any]) -> list[TrustedKey]:
     """The signing keys of one issuer, each with the role SHC_ISSUER and ``issuer=iss``.
 
@@ -109,8 +116,7 @@ def load_jwks(issuer_url: str, jwks_json: str | bytes | Mapping[str, Any]) -> li
     "Determining keys associated with an issuer"); cards from another ``iss`` signed with
     these keys are refused.
     """
-    if not issuer_url.startswith("https://") or issuer_url.endswith("/"):
-        raise TrustListError(f"SHC issuer must be an https URL without a trailing /: {issuer_url}")
+    check_issuer_url(issuer_url)
     keys = _document(jwks_json, "JWKS").get("keys")
     if not isinstance(keys, list):
         raise TrustListError(f"the JWKS of {issuer_url} has no keys array")
@@ -211,11 +217,12 @@ class RidCutoffs(Protocol):
 
 
 class ShcRevocations:
-    """A revocation list plus the timestamped rids of SHC CRLs.
+    """A revocation list plus SHC CRLs held beside it, outright and timestamped rids.
 
     ``Revocations.is_revoked`` answers yes or no for a value, but a timestamped rid revokes
-    only the cards issued before its timestamp; this keeps those beside any list (the
-    district's own, or ``NoRevocations``) and adds the outright rids of the CRLs to it.
+    only the cards issued before its timestamp. The signed district list carries both
+    (``revocation.RevocationList.rid_cutoff``); this adds CRLs that are not in it to any
+    list (the district's own, or ``NoRevocations``), for a verifier given CRL files directly.
     """
 
     def __init__(self, base: Revocations, crls: Iterable[ShcCrl] = ()) -> None:

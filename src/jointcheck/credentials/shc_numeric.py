@@ -3,13 +3,14 @@
 SMART Health Cards spec, "Encoding QRs": each JWS character ``c`` is written as the two
 digits of ``ord(c) - 45``, after the fixed prefix ``shc:/``; the deprecated chunked form adds
 ``<index>/<count>/`` between the prefix and the digits ("Chunking Larger SHCs"). A scanner
-that has collected every chunk, in any order, reassembles them with ``reassemble_chunks``.
+that has collected every chunk, in any order, reassembles them with ``reassemble_chunks``;
+a stream of scanned texts (bulk input) is cut into cards with ``group_chunks``.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from jointcheck.credentials.reasons import Reason
@@ -111,3 +112,37 @@ def reassemble_chunks(texts: Iterable[str]) -> str | Reason:
     if count is None or len(parts) != count:
         return Reason.SHC_CHUNKS_INCOMPLETE
     return "".join(parts[i] for i in range(1, count + 1))
+
+
+def _chunk_of(text: str) -> QrText | None:
+    qr = split_qr(text)
+    return qr if isinstance(qr, QrText) and qr.count > 1 else None
+
+
+def group_chunks(texts: Iterable[str]) -> Iterator[list[str]]:
+    """Cut scanned texts into cards: consecutive chunks of one card together, others alone.
+
+    A group of chunks grows while the next text is a chunk with the same count and an index
+    not yet in the group (the same text again is absorbed, as ``reassemble_chunks`` accepts
+    it), and ends once it holds every index. Anything else starts a new group, so a lone
+    chunk is a group of one. Chunks carry no card identity: consecutive incomplete sets of
+    two cards with the same count and disjoint indexes would make one group.
+    """
+    group: list[str] = []
+    parts: dict[int, str] = {}
+    count = 0
+    for text in texts:
+        qr = _chunk_of(text)
+        fits = qr is not None and qr.count == count and parts.get(qr.index, qr.digits) == qr.digits
+        if group and not fits:
+            yield group
+            group, parts, count = [], {}, 0
+        group.append(text)
+        if qr is not None:
+            count = qr.count
+            parts[qr.index] = qr.digits
+        if len(parts) == count or qr is None:
+            yield group
+            group, parts, count = [], {}, 0
+    if group:
+        yield group
