@@ -90,11 +90,13 @@ def test_chunks_given_as_arguments_are_one_card_too(trust: list[str]) -> None:
     assert [json.loads(x)["reason"] for x in result.stdout.splitlines()] == ["OK"]
 
 
-def test_chunk_files_of_example_02_cat_together(trust: list[str]) -> None:
+def test_example_02_chunk_files_one_per_line_are_one_card(trust: list[str]) -> None:
     files = sorted(c.EXAMPLES.glob("example-02-f-qr-code-numeric-value-*.txt"))
     assert len(files) == 3
-    _, shown = verify_lines(trust, *(Path(p).read_text() for p in files))
-    assert [s["reason"] for s in shown] == ["OK"]
+    stdin = "\n".join(Path(p).read_text() for p in files)  # what `awk 1 FILES` prints
+    result = CliRunner().invoke(app, ["verify", "-", "--at", AT, *trust, "--json"], input=stdin)
+    assert result.exit_code == 0, result.output
+    assert [json.loads(x)["reason"] for x in result.stdout.splitlines()] == ["OK"]
 
 
 # --- grouping -------------------------------------------------------------------------------
