@@ -129,3 +129,10 @@ def test_dates_and_times_are_shown_in_shanghai_time():
 def test_naive_datetimes_are_refused_at_display():
     with pytest.raises(ValueError, match="naive"):
         Translator("en").datetime(datetime(2026, 1, 1))  # noqa: DTZ001 - the point of the test
+
+
+def test_the_home_page_links_the_mounted_pages(client):
+    page = client.get("/?lang=en").text
+    links = re.findall(r'<h2><a href="([^"]+)">', page)
+    assert {"/verify", "/me", "/login"} <= set(links)
+    assert "Verify a code" in page

@@ -28,7 +28,7 @@ class PageEntry:
 PAGES = (
     PageEntry("verify_page", "verify"),
     PageEntry("holder_page", "me"),
-    PageEntry("entrance_page", "entrance"),
+    PageEntry("entrance", "entrance"),
     PageEntry("login_page", "login"),
 )
 
