@@ -123,10 +123,10 @@ def group_chunks(texts: Iterable[str]) -> Iterator[list[str]]:
     """Cut scanned texts into cards: consecutive chunks of one card together, others alone.
 
     A group of chunks grows while the next text is a chunk with the same count and an index
-    not yet in the group (the same text again is absorbed, as ``reassemble_chunks`` accepts
-    it), and ends once it holds every index. Anything else starts a new group, so a lone
-    chunk is a group of one. Chunks carry no card identity: consecutive incomplete sets of
-    two cards with the same count and disjoint indexes would make one group.
+    not yet in the group (the same chunk again is dropped, so a group never holds more than
+    ``count`` texts), and ends once it holds every index. Anything else starts a new group,
+    so a lone chunk is a group of one. Chunks carry no card identity: consecutive incomplete
+    sets of two cards with the same count and disjoint indexes would make one group.
     """
     group: list[str] = []
     parts: dict[int, str] = {}
@@ -137,6 +137,8 @@ def group_chunks(texts: Iterable[str]) -> Iterator[list[str]]:
         if group and not fits:
             yield group
             group, parts, count = [], {}, 0
+        if qr is not None and qr.index in parts:
+            continue
         group.append(text)
         if qr is not None:
             count = qr.count

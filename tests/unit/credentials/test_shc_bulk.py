@@ -112,8 +112,9 @@ def chunk(index: int, count: int, digits: str = "00") -> str:
         ([], []),
         (["HC1:x", "shc:/00"], [["HC1:x"], ["shc:/00"]]),
         ([chunk(2, 2), chunk(1, 2)], [[chunk(2, 2), chunk(1, 2)]]),
-        # The same chunk scanned twice stays in its card.
-        ([chunk(1, 2), chunk(1, 2), chunk(2, 2)], [[chunk(1, 2), chunk(1, 2), chunk(2, 2)]]),
+        # The same chunk scanned twice is kept once, in its card.
+        ([chunk(1, 2), chunk(1, 2), chunk(2, 2)], [[chunk(1, 2), chunk(2, 2)]]),
+        ([chunk(1, 3)] * 1000, [[chunk(1, 3)]]),
         # A complete card ends its group; the next chunk starts another.
         ([chunk(1, 2), chunk(2, 2), chunk(1, 2)], [[chunk(1, 2), chunk(2, 2)], [chunk(1, 2)]]),
         # Another count, another text for an index, or a code between: a new group.
