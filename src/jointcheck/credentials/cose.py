@@ -118,7 +118,7 @@ def _protected_header(protected: bytes) -> dict[Any, Any] | Reason:
     # RFC 9052 section 3: an empty bstr stands for the empty map.
     if not protected:
         return {}
-    reason, header = cbor_safe.decode(protected)
+    reason, header = cbor_safe.decode_signed(protected)
     if reason is not Reason.OK:
         return reason
     if not isinstance(header, dict):

@@ -116,7 +116,7 @@ def _numeric_date(value: Any) -> datetime | Reason | None:  # noqa: ANN401 - unt
 
 def decode_claims(payload: bytes) -> Claims | Reason:
     """The CWT claims map (RFC 8392): iss text, iat and exp integer NumericDates."""
-    reason, raw = cbor_safe.decode(payload)
+    reason, raw = cbor_safe.decode_signed(payload)
     if reason is not Reason.OK:
         return reason
     if not isinstance(raw, dict | Mapping):  # dict first: a plain isinstance, no ABC look-up
