@@ -5,6 +5,7 @@ Only the edges (``cli``, ``api``, ``web``) import this module.
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -137,7 +138,10 @@ def ensure_district_keys(settings: Settings, now: datetime, district: str) -> li
     health = _ensure_signing_key(files.health_code_issuer, created)
     vaccination = _ensure_signing_key(files.vaccination_issuer, created)
     if not files.subject.exists():
-        keyfiles.write_subject_key(files.subject)
+        # One key for the subject claim and the registry's ID look-up hash, so that a
+        # scanned credential's subject hash finds its person (R7 follow-up, R14 look-up).
+        lookup = base64.b64decode(settings.lookup_key) if settings.lookup_key else None
+        keyfiles.write_subject_key(files.subject, lookup)
         created.append(files.subject.name)
     files.root_public.write_bytes(keyfiles.public_pem(root.public_key()))
     if created or not files.trust_list.exists():

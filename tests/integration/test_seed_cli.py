@@ -74,3 +74,36 @@ def test_demo_up_seeds_prints_the_logins_and_serves_the_app_factory(tmp_path, mo
         assert account.password in result.output
     with sqlite3.connect(tmp_path / "var" / "jointcheck.db") as connection:
         assert connection.execute("SELECT count(*) FROM persons").fetchone() == (40,)
+
+
+def test_demo_up_creates_the_district_trust_material_once(tmp_path, monkeypatch):
+    import base64
+
+    import uvicorn
+
+    from jointcheck.config import Settings
+    from jointcheck.credentials import keyfiles, trust
+    from jointcheck.registry import demo as demo_module
+
+    monkeypatch.setattr(uvicorn, "run", lambda app, **options: None)
+    small = demo_module.build_demo(residents=10, places=20)
+    monkeypatch.setattr(demo_module, "build_demo", lambda **_: small)
+    var = tmp_path / "var"
+    monkeypatch.setenv("JOINTCHECK_VAR_DIR", str(var))
+    monkeypatch.delenv("JOINTCHECK_DATABASE_URL", raising=False)
+    for name in ("PII_KEY", "LOOKUP_KEY", "SESSION_SECRET"):
+        monkeypatch.delenv(f"JOINTCHECK_{name}", raising=False)
+    first = CliRunner().invoke(app, ["demo", "up"])
+    assert first.exit_code == 0, first.output
+    assert "trust-list.json" in first.output
+    root = keyfiles.public_key_from_bytes((var / "trust" / "root.pub.pem").read_bytes(), "root")
+    listed = trust.load_trust_list((var / "trust" / "trust-list.json").read_bytes(), root)
+    assert isinstance(listed, trust.TrustList)
+    # The subject claim and the registry's ID look-up hash are one key.
+    subject = keyfiles.read_subject_key(var / "secrets" / "subject.key.pem")
+    assert subject == base64.b64decode(Settings(var_dir=var).lookup_key)
+    signed = (var / "trust" / "trust-list.json").read_bytes()
+    second = CliRunner().invoke(app, ["demo", "up"])
+    assert second.exit_code == 0, second.output
+    assert "trust-list.json" not in second.output
+    assert (var / "trust" / "trust-list.json").read_bytes() == signed

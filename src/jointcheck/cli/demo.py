@@ -8,6 +8,7 @@ and serves the app. The demo passwords are for the demo only: they are printed o
 from __future__ import annotations
 
 import os
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -152,5 +153,10 @@ def up(
             _seed(registry, district)
     finally:
         registry.close()
+    from jointcheck.bootstrap import ensure_district_keys
+
+    made = ensure_district_keys(settings, datetime.now(UTC), district.district_code)
+    if made:
+        console.print(f"created the district's keys and trust material: {', '.join(made)}")
     _print_welcome(district, host, port)
     uvicorn.run("jointcheck.api.app:create_app", factory=True, host=host, port=port)

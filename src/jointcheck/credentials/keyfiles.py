@@ -84,9 +84,13 @@ def write_signing_key(path: Path, key: PrivateKey) -> Path:
     return pub_path
 
 
-def write_subject_key(path: Path) -> None:
-    """A fresh 32-byte district subject key, 0600."""
-    body = base64.encodebytes(secrets.token_bytes(SUBJECT_KEY_BYTES)).decode("ascii")
+def write_subject_key(path: Path, key: bytes | None = None) -> None:
+    """The 32-byte district subject key (fresh unless given), 0600."""
+    if key is None:
+        key = secrets.token_bytes(SUBJECT_KEY_BYTES)
+    if len(key) != SUBJECT_KEY_BYTES:
+        raise KeyMaterialError(f"a subject key has {SUBJECT_KEY_BYTES} bytes, not {len(key)}")
+    body = base64.encodebytes(key).decode("ascii")
     _write_private(
         path, f"-----BEGIN {_SUBJECT_PEM}-----\n{body}-----END {_SUBJECT_PEM}-----\n".encode()
     )
