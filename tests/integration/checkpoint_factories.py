@@ -110,7 +110,6 @@ def make_district(settings: Settings, registry: Registry) -> District:
 
 
 HOLDER = issue.Holder(id_number="11010519491231002X", name="张小三", dob="1949-12-31")
-YOUNG = issue.Holder(id_number="370704200001010010", name="李四", dob="2000-01-01")
 
 
 def health_code(

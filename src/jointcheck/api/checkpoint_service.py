@@ -18,6 +18,7 @@ from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric import ec
 
+from jointcheck.api.checkpoint_lookup import lookup_id_document
 from jointcheck.bootstrap import Registry
 from jointcheck.checkpoint.bundle import Bundle, accept_bundle, root_kid, sign_bundle
 from jointcheck.checkpoint.model import (
@@ -35,13 +36,9 @@ from jointcheck.checkpoint.registration import override, register
 from jointcheck.checkpoint.runtime import Runtime, checkpoint_for, open_runtime
 from jointcheck.checkpoint.sealing import DeviceSealer
 from jointcheck.credentials.keyfiles import read_signing_key
-from jointcheck.credentials.masking import mask_id_number
-from jointcheck.credentials.model import CodeColour, Subject, VaccinationEntry
 from jointcheck.credentials.replay import PresentationLedger
 from jointcheck.errors import ConfigError, InputError
-from jointcheck.policy import IdCardLookup, load_shipped, shipped_pack_text
-from jointcheck.registry.model import PersonHealth
-from jointcheck.security.idcard import check_document
+from jointcheck.policy import load_shipped, shipped_pack_text
 from jointcheck.security.roles import Principal, Role
 from jointcheck.store.checkpoint_models import BundleRow
 from jointcheck.store.checkpoint_repository import (
@@ -82,33 +79,6 @@ def device_principal(device: Device) -> Principal:
         scope_code=device.admin_code,
         place_id=device.place_id,
     )
-
-
-def _vaccinations(health: PersonHealth) -> tuple[VaccinationEntry, ...]:
-    return tuple(
-        VaccinationEntry(
-            tg="840539006",
-            vp="J07BX03",
-            mp=v.product,
-            ma="",
-            dn=v.dose_number,
-            sd=v.series_doses,
-            dt=v.vaccinated_on,
-            co="CN",
-            is_=v.site,
-            ci="",
-        )
-        for v in sorted(health.vaccinations, key=lambda v: v.dose_number, reverse=True)
-    )
-
-
-def _contraindication_level(health: PersonHealth, today: date) -> int | None:
-    grades = [
-        c.institution_grade
-        for c in health.contraindications
-        if c.valid_from <= today and (c.valid_to is None or today <= c.valid_to)
-    ]
-    return max(grades) if grades else None
 
 
 @dataclass(slots=True)
@@ -366,7 +336,9 @@ class CheckpointServer:
     ) -> tuple[CheckRecord, ScreenResult]:
         """R14: look the person up by document and decide as for codes."""
         now = self.clock()
-        lookup = self._lookup(device, document_type, number, now)
+        lookup = lookup_id_document(
+            self.registry, device_principal(device), document_type, number, now
+        )
         checkpoint = checkpoint_for(
             self.runtime(), self.station(device), self._ledger(device.place_id)
         )
@@ -419,29 +391,4 @@ class CheckpointServer:
             message_zh=zh,
             message_en=en,
             stale=denied.stale,
-        )
-
-    def _lookup(
-        self, device: Device, document_type: str, number: str, now: datetime
-    ) -> IdCardLookup | None:
-        today = district_day(now)
-        check = check_document(document_type, number, today)
-        if not check.ok:
-            raise InputError("the document number is not valid", code="ID_NUMBER_INVALID")
-        health = self.registry.persons.health_by_document(
-            device_principal(device), document_type, check.number
-        )
-        if health is None:
-            return None
-        colour = health.code.colour if health.code is not None else None
-        dob = check.birth_date.isoformat() if check.birth_date else str(health.birth_year or "")
-        id_hash = self.registry.cipher.lookup_hash(document_type, check.number).hex()
-        masked = mask_id_number(check.number)
-        return IdCardLookup(
-            subject=Subject(dob=dob, fnt="", gnt="", id_hash=id_hash),
-            masked_name=masked,
-            looked_up_at=now,
-            colour=CodeColour(colour) if colour is not None else None,
-            vaccinations=_vaccinations(health),
-            contraindication_level=_contraindication_level(health, today),
         )

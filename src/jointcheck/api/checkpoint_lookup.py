@@ -1,0 +1,72 @@
+"""The ID-document path at the server (R14): a person without a smartphone is looked up by
+their document, and the policy decides on their code colour, vaccination and contraindication
+records as it would on their codes.
+
+The look-up returns what the decision needs and nothing else: the masked document number
+stands for the name, the keyed look-up hash for the subject (R6).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from jointcheck.bootstrap import Registry
+from jointcheck.credentials.masking import mask_id_number
+from jointcheck.credentials.model import CodeColour, Subject, VaccinationEntry
+from jointcheck.errors import InputError
+from jointcheck.policy import IdCardLookup
+from jointcheck.registry.model import PersonHealth
+from jointcheck.security.idcard import check_document
+from jointcheck.security.roles import Principal
+from jointcheck.store.checkpoint_repository import district_day
+
+
+def _vaccinations(health: PersonHealth) -> tuple[VaccinationEntry, ...]:
+    return tuple(
+        VaccinationEntry(
+            tg="840539006",
+            vp="J07BX03",
+            mp=v.product,
+            ma="",
+            dn=v.dose_number,
+            sd=v.series_doses,
+            dt=v.vaccinated_on,
+            co="CN",
+            is_=v.site,
+            ci="",
+        )
+        for v in sorted(health.vaccinations, key=lambda v: v.dose_number, reverse=True)
+    )
+
+
+def _contraindication_level(health: PersonHealth, today: date) -> int | None:
+    grades = [
+        c.institution_grade
+        for c in health.contraindications
+        if c.valid_from <= today and (c.valid_to is None or today <= c.valid_to)
+    ]
+    return max(grades) if grades else None
+
+
+def lookup_id_document(
+    registry: Registry, principal: Principal, document_type: str, number: str, now: datetime
+) -> IdCardLookup | None:
+    """What the registry knows of the document's holder, or None when it knows no one."""
+    today = district_day(now)
+    check = check_document(document_type, number, today)
+    if not check.ok:
+        raise InputError("the document number is not valid", code="ID_NUMBER_INVALID")
+    health = registry.persons.health_by_document(principal, document_type, check.number)
+    if health is None:
+        return None
+    colour = health.code.colour if health.code is not None else None
+    dob = check.birth_date.isoformat() if check.birth_date else str(health.birth_year or "")
+    id_hash = registry.cipher.lookup_hash(document_type, check.number).hex()
+    return IdCardLookup(
+        subject=Subject(dob=dob, fnt="", gnt="", id_hash=id_hash),
+        masked_name=mask_id_number(check.number),
+        looked_up_at=now,
+        colour=CodeColour(colour) if colour is not None else None,
+        vaccinations=_vaccinations(health),
+        contraindication_level=_contraindication_level(health, today),
+    )
