@@ -36,7 +36,7 @@ def decode(text: str | bytes) -> bytes | None:
     if rest == 1 or groups > _MAX_GROUPS:
         return None
     full = groups * 3
-    packed = int.from_bytes(digits[:full], "little")
+    packed = int.from_bytes(memoryview(digits)[:full] if rest else digits, "little")
     values = (
         (packed & _LOW_DIGITS)
         + 45 * ((packed >> 8) & _LOW_DIGITS)

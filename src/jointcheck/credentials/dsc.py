@@ -14,6 +14,7 @@ of ``_der_eku`` (RFC 5280 section 4.1), which is all this check needs.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import datetime
 
 from cryptography import x509
 
@@ -101,25 +102,39 @@ def _eku_oids(certificate: x509.Certificate) -> list[str] | None:
     return [oid.dotted_string for oid in eku]
 
 
-# The types each DSC allows, keyed by the certificate object's id; the entry keeps the
-# certificate alive, so an id is never reused while its entry exists. A trust list's
-# certificates live as long as the list: this is a property of the key objects, computed
-# once (x509.Certificate's own hash would re-hash the DER on every look-up).
-_CACHE: dict[int, tuple[x509.Certificate, frozenset[CredentialType] | None]] = {}
+# What each DSC allows, keyed by the certificate object's id; the entry keeps the certificate
+# alive, so an id is never reused while its entry exists. A trust list's certificates live as
+# long as the list: this is a property of the key objects, computed once (x509.Certificate's
+# own hash would re-hash the DER on every look-up, and its validity properties build new
+# datetimes on every read).
+_Bounds = tuple[datetime, datetime]
+_CACHE: dict[int, tuple[x509.Certificate, frozenset[CredentialType] | None, _Bounds]] = {}
 _CACHE_SIZE = 4096
+
+
+def _entry(
+    certificate: x509.Certificate,
+) -> tuple[x509.Certificate, frozenset[CredentialType] | None, _Bounds]:
+    cached = _CACHE.get(id(certificate))
+    if cached is not None and cached[0] is certificate:
+        return cached
+    bounds = (certificate.not_valid_before_utc, certificate.not_valid_after_utc)
+    entry = (certificate, _eku_types(certificate), bounds)
+    if len(_CACHE) >= _CACHE_SIZE:
+        _CACHE.clear()
+    _CACHE[id(certificate)] = entry
+    return entry
 
 
 def eku_types(certificate: x509.Certificate) -> frozenset[CredentialType] | None:
     """The DCC types a DSC's EKU allows; None: any type. A DSC whose extensions cannot be
     read at all allows nothing (an empty set)."""
-    cached = _CACHE.get(id(certificate))
-    if cached is not None and cached[0] is certificate:
-        return cached[1]
-    allowed = _eku_types(certificate)
-    if len(_CACHE) >= _CACHE_SIZE:
-        _CACHE.clear()
-    _CACHE[id(certificate)] = (certificate, allowed)
-    return allowed
+    return _entry(certificate)[1]
+
+
+def validity(certificate: x509.Certificate) -> _Bounds:
+    """The DSC's notBefore and notAfter, timezone-aware UTC."""
+    return _entry(certificate)[2]
 
 
 def _eku_types(certificate: x509.Certificate) -> frozenset[CredentialType] | None:

@@ -73,7 +73,7 @@ def check_key_usage(key: TrustedKey, credential_type: CredentialType) -> bool:
 
 def dsc_bounds(key: TrustedKey) -> tuple[datetime | None, datetime | None]:
     if key.certificate is not None:
-        return key.certificate.not_valid_before_utc, key.certificate.not_valid_after_utc
+        return dsc.validity(key.certificate)
     return key.not_before, key.not_after
 
 
@@ -166,14 +166,14 @@ def verify_hcert(text: str, ctx: Ctx) -> Verification:
     credential_type, reasons = _content_checks(envelope, view, key, ctx)
     failed = next((reason for reason in reasons if reason is not Reason.OK), None)
     if failed is not None:
-        return Verification(failed, credential_type, dict(steps))
+        return Verification(failed, credential_type, steps)
     if view is None or credential_type is None:  # pragma: no cover - a schema failure above
         raise AssertionError("a verified DCC has a payload and a type")
     credential = _certificate(view, credential_type, envelope, key)
     if credential is None:  # a date that the schema only annotates (format) does not parse
         steps["schema"] = False
-        return Verification(Reason.SCHEMA_INVALID, credential_type, dict(steps))
-    return Verification(Reason.OK, credential_type, dict(steps), credential)
+        return Verification(Reason.SCHEMA_INVALID, credential_type, steps)
+    return Verification(Reason.OK, credential_type, steps, credential)
 
 
 # The typed certificate. Dates are ``format`` annotations in the schema, so they are parsed
