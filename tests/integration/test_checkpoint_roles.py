@@ -24,7 +24,10 @@ def district(settings, registry, tree) -> District:
 
 @pytest.fixture
 def app(district: District):
-    return create_app(district.settings, clock=district.now)
+    """The app, its lifespan running for the test (so its database pool is closed after)."""
+    app = create_app(district.settings, clock=district.now)
+    with TestClient(app):
+        yield app
 
 
 def signed_in(app, district: District, role: Role, scope: str, place_id: int | None = None):
