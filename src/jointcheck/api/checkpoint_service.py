@@ -94,6 +94,7 @@ class CheckpointServer:
     _sqlite_writes: threading.Lock = field(default_factory=threading.Lock)
     _runtime_checked: float = 0.0
     _stations: dict[str, tuple[float, Station]] = field(default_factory=dict)
+    _purged_day: date | None = None
 
     # Bundles ---------------------------------------------------------------------------------
     def root_public(self) -> ec.EllipticCurvePublicKey:
@@ -281,6 +282,7 @@ class CheckpointServer:
             if touch:
                 repo.seen(device.id, now, skew_ms)
             uow.commit()
+        self._purge_once_a_day(now)
         accepted = [c.id for c in checks] + [o.id for o in overrides]
         accepted += [r.id for r in registrations]
         return IngestResult(accepted, refused)
@@ -298,7 +300,16 @@ class CheckpointServer:
         row = repo.latest_bundle()
         return row.retention_days if row is not None else DEFAULT_RETENTION_DAYS
 
+    def _purge_once_a_day(self, now: datetime) -> None:
+        # R6 retention without a scheduler: the first ingest of each district day purges.
+        today = district_day(now)
+        with self._lock:
+            due, self._purged_day = self._purged_day != today, today
+        if due:
+            self.purge()
+
     def purge(self) -> int:
+        """Delete registrations past their retention days; the counts keep the numbers."""
         with self.registry.uow() as uow:
             gone = SqlCheckpoint(uow.session).purge_registrations(district_day(self.clock()))
             uow.commit()
