@@ -7,12 +7,14 @@ case"), against ``verify()`` with ``TESTCTX.CERTIFICATE`` as the one trusted DSC
 harness checks expiry and key usage against the given DSC even when the kid names another
 one) is checked with the same public step function the pipeline uses.
 
-The only deviations are the suite's own known faults (SOURCES.md, from its
-``tests/known_issues.csv``), listed in ``KNOWN_FAULTS`` with their reasons. Three cases
-disagree with the suite and are not listed, because SOURCES.md does not list them, so they
-fail: PL/1.3.0/1 and /5 (their ``JSON`` artefact is another person's payload than the one
-in their own ``CBOR``/``COSE``/``PREFIX``, DECODE) and PL/1.3.0/6 (exp is 47 s after the
-given DSC's notAfter, EXPIRATIONCHECK).
+The deviations are the suite's own known faults (SOURCES.md, from its
+``tests/known_issues.csv``), listed in ``KNOWN_FAULTS`` with their reasons, and three data
+faults of the suite that its list does not name, in ``DATA_FAULTS``: PL/1.3.0/1 and /5 (their
+``JSON`` artefact is another person's payload than the one in their own
+``CBOR``/``COSE``/``PREFIX``, so DECODE cannot hold) and PL/1.3.0/6 (exp is 47 s after the
+given DSC's notAfter, so the harness's own EXPIRATIONCHECK cannot hold). Each data fault is
+not merely listed: ``test_data_fault_is_in_the_suite_data`` proves it from the case's own
+artefacts, so the entry fails if the data ever stops being faulty.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ import fnmatch
 import hashlib
 import io
 import json
+import zlib
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -63,8 +66,20 @@ KNOWN_FAULTS: dict[tuple[str, str], str] = {
     ("FR/2DCode/raw/test_pcr_ok.json", "DECODE"): "FR test_pcr_ok: COSE or schema oddity",
 }
 
+# Faults in the suite's data that its known_issues.csv does not list. Each is proven from the
+# case's own artefacts by test_data_fault_is_in_the_suite_data.
+_PL_JSON = "the JSON artefact is another person's payload than the signed one in PREFIX/COSE"
+_PL_EXP = "exp (2023-05-24 11:19:03Z) is 47 s after the given DSC's notAfter (11:18:16Z)"
+DATA_FAULTS: dict[tuple[str, str], str] = {
+    ("PL/1.3.0/2DCode/raw/1.json", "DECODE"): _PL_JSON,
+    ("PL/1.3.0/2DCode/raw/5.json", "DECODE"): _PL_JSON,
+    ("PL/1.3.0/2DCode/raw/6.json", "EXPIRATIONCHECK"): _PL_EXP,
+}
+
 
 def _known_fault(case: str, flag: str) -> str | None:
+    if (case, flag) in DATA_FAULTS:
+        return DATA_FAULTS[case, flag]
     for (pattern, fault_flag), reason in KNOWN_FAULTS.items():
         if flag == fault_flag and fnmatch.fnmatchcase(case, pattern):
             return reason
@@ -244,6 +259,40 @@ def test_case(path: Path) -> None:
         if actual != expected:
             mismatches.append(f"{flag}: expected {expected}, got {actual} ({result.reason})")
     assert not mismatches, "; ".join(mismatches)
+
+
+def _signed_claims(case: dict[str, Any]) -> dict[int, Any]:
+    import cbor2
+
+    raw = base45.decode(case["PREFIX"].removeprefix("HC1:"))
+    assert raw is not None
+    cose = cbor2.loads(zlib.decompress(raw))
+    cose = cose.value if isinstance(cose, cbor2.CBORTag) else cose
+    claims: dict[int, Any] = cbor2.loads(cose[2])
+    return claims
+
+
+@pytest.mark.parametrize(("case", "flag"), sorted(DATA_FAULTS))
+def test_data_fault_is_in_the_suite_data(case: str, flag: str) -> None:
+    data = json.loads((SUITE / case).read_text("utf-8"))
+    claims = _signed_claims(data)
+    assert data["EXPECTEDRESULTS"][f"EXPECTED{flag}"] is True  # what the suite claims
+    if flag == "DECODE":
+        signed = claims[-260][1]
+        assert signed["nam"] != data["JSON"]["nam"]
+        assert _decode(data, verify(data["PREFIX"], _context(data)), None) is False
+    else:
+        dsc = x509.load_der_x509_certificate(base64.b64decode(data["TESTCTX"]["CERTIFICATE"]))
+        exp = datetime.fromtimestamp(claims[4], UTC)
+        assert exp - dsc.not_valid_after_utc == timedelta(seconds=47)
+
+
+def _context(data: dict[str, Any]) -> VerifierContext:
+    return VerifierContext(
+        at=_instant(data["TESTCTX"]["VALIDATIONCLOCK"]),
+        keys=_OneKey(_trusted(data)),
+        clock_skew=timedelta(0),
+    )
 
 
 @pytest.mark.parametrize("case", ["ES/2DCode/raw/401.json", "ES/2DCode/raw/402.json"])
