@@ -44,7 +44,11 @@ class Codes:
 
 @pytest.fixture(scope="module")
 def device_token(live_server) -> str:
-    """A device enrolled at a demo shopping mall's first entrance (persuade mode, R3)."""
+    return enroll_demo_device(live_server)
+
+
+def enroll_demo_device(live_server, category: str = "malls_and_supermarkets") -> str:
+    """A device enrolled at the first entrance of a demo place of CATEGORY (persuade mode)."""
     registry = build_registry(live_server.settings)
     files = DistrictKeyFiles.of(live_server.settings)
     server = CheckpointServer(
@@ -55,7 +59,7 @@ def device_token(live_server) -> str:
     )  # fmt: skip
     admin = Principal(0, "e2e", Role.DISTRICT_ADMIN, live_server.demo.district_code)
     try:
-        place = registry.places.list(admin, category="malls_and_supermarkets", limit=1)[0]
+        place = registry.places.list(admin, category=category, limit=1)[0]
         entrance = place.entrances[0].name if place.entrances else ""
         _, token = server.enroll(admin, place.id, entrance, "e2e terminal")
         server.bundle_document()  # published now, not in the first scan's time

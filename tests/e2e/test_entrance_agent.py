@@ -1,0 +1,66 @@
+"""The entrance page served by the agent on localhost (issue 4, offline operation): the same
+page decides with the agent's own bundle, and the checks reach the server at the next sync."""
+
+from __future__ import annotations
+
+import threading
+import time
+from datetime import UTC, datetime
+
+import pytest
+import uvicorn
+from playwright.sync_api import expect
+from test_entrance_page import Codes, enroll_demo_device, scan
+
+from conftest import free_port
+from jointcheck.api.agent_app import create_agent_app
+from jointcheck.api.agent_transport import HttpTransport
+from jointcheck.bootstrap import DistrictKeyFiles
+from jointcheck.checkpoint.agent import Agent
+from jointcheck.checkpoint.outbox import Outbox
+from jointcheck.checkpoint.sealing import DeviceSealer
+from jointcheck.web.holder import ServerIssuers
+
+
+class _Quiet(uvicorn.Server):
+    def install_signal_handlers(self) -> None:
+        return
+
+
+@pytest.fixture
+def agent_url(live_server, tmp_path):
+    transport = HttpTransport(live_server.url, enroll_demo_device(live_server, "markets"))
+    agent = Agent(
+        Outbox(tmp_path / "outbox.db"), transport, DeviceSealer(DeviceSealer.new_key()),
+        clock=lambda: datetime.now(UTC),
+    )  # fmt: skip
+    agent.start()
+    assert agent.sync() is not None
+    port = free_port()
+    app = create_agent_app(agent, sync_interval=0.5)
+    server = _Quiet(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    while not server.started:
+        time.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=15)
+        transport.close()
+
+
+def test_the_agent_serves_the_entrance_page_and_syncs(page, agent_url, live_server, screenshot):
+    issuers = ServerIssuers.load(DistrictKeyFiles.of(live_server.settings))
+    assert issuers is not None
+    codes = Codes(issuers)
+    page.goto(agent_url + "/")
+    scan(page, codes.health(), codes.vaccination())
+    expect(page.get_by_test_id("result")).to_have_attribute("data-outcome", "ADMIT")
+    expect(page.get_by_test_id("result-name")).to_have_text("张*三")
+    expect(page.get_by_test_id("link-status")).to_contain_text("在线")
+    expect(page.get_by_test_id("count-checks")).to_have_text("1", timeout=10_000)
+    screenshot(page, "entrance-agent")
+    # Uploaded at the next sync: the page stops showing it as waiting.
+    expect(page.get_by_test_id("link-status")).not_to_contain_text("待上传", timeout=20_000)
