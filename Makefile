@@ -27,8 +27,8 @@ test: $(STAMP) ## run the whole test suite (SQLite; PostgreSQL too when JOINTCHE
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: $(STAMP) ## ruff, mypy (strict on src/) and the import-linter contracts
-	$(BIN)/ruff check src tests bench
-	$(BIN)/ruff format --check src tests bench
+	$(BIN)/ruff check src tests
+	$(BIN)/ruff format --check src tests
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 
