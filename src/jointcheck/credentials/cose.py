@@ -63,6 +63,9 @@ _PSS = padding.PSS(mgf=padding.MGF1(_SHA256), salt_length=32)
 # CBOR of the array header (4 items) and the text "Signature1" (RFC 9052 section 4.4).
 _SIG1_PREFIX = b"\x84\x6aSignature1"
 _EMPTY_AAD = b"\x40"
+# isinstance against a tuple, not a ``X | Y`` union, which is built anew on every call.
+_ARRAYS = (list, tuple)
+_MAPS = (dict, Mapping)
 
 
 class Sign1(NamedTuple):
@@ -92,12 +95,12 @@ def parse_sign1(data: bytes) -> Sign1 | Reason:
     if isinstance(item, cbor2.CBORTag) and item.tag == TAG_COSE_SIGN1:
         item = item.value
     # cbor2 decodes the content of a tag as immutable (tuple, frozendict).
-    if not isinstance(item, list | tuple) or len(item) != _SIGN1_FIELDS:
+    if not isinstance(item, _ARRAYS) or len(item) != _SIGN1_FIELDS:
         return Reason.NOT_COSE_SIGN1
     protected, unprotected, payload, signature = item
     if not (
         isinstance(protected, bytes)
-        and isinstance(unprotected, dict | Mapping)
+        and isinstance(unprotected, _MAPS)
         and isinstance(payload, bytes)  # a detached payload (nil) has no place in a QR code
         and isinstance(signature, bytes)
     ):
@@ -151,46 +154,54 @@ def sig_structure(protected: bytes, payload: bytes) -> bytes:
     )
 
 
-_KEY_KINDS: dict[type, Algorithm | None] = {}
+# What each trusted key can carry, keyed by the key object's id; the entry keeps the key alive,
+# so an id is never reused while its entry exists (as dsc.py does for certificates). A key's
+# type, curve and size never change, and reading them is an ABC isinstance, a new curve object
+# or a property call on every scan otherwise (docs/performance.md, "verify").
+_KEY_ALGS: dict[int, tuple[PublicKey, Algorithm | None, bool]] = {}
+_KEY_CACHE_SIZE = 4096
 
 
-def _key_kind(key: PublicKey) -> Algorithm | None:
-    # The algorithm a key type can carry, found once per Python type: isinstance against
-    # cryptography's abstract key classes is an ABC look-up on every call.
-    key_type = type(key)
-    if key_type not in _KEY_KINDS:
-        kind = None  # a trust list may hold other key types (Ed25519): no algorithm of ours
-        if isinstance(key, ec.EllipticCurvePublicKey):
-            kind = Algorithm.ES256
-        elif isinstance(key, rsa.RSAPublicKey):
-            kind = Algorithm.PS256
-        _KEY_KINDS[key_type] = kind
-    return _KEY_KINDS[key_type]
+def _key_alg(key: PublicKey) -> tuple[PublicKey, Algorithm | None, bool]:
+    """(key, the algorithm its type can carry, whether its curve or size allows it)."""
+    cached = _KEY_ALGS.get(id(key))
+    if cached is not None and cached[0] is key:
+        return cached
+    # A trust list may hold other key types (Ed25519): no algorithm of ours.
+    kind, strong = None, False
+    if isinstance(key, ec.EllipticCurvePublicKey):
+        kind, strong = Algorithm.ES256, isinstance(key.curve, ec.SECP256R1)
+    elif isinstance(key, rsa.RSAPublicKey):
+        kind, strong = Algorithm.PS256, key.key_size >= MIN_RSA_BITS
+    if len(_KEY_ALGS) >= _KEY_CACHE_SIZE:
+        _KEY_ALGS.clear()
+    entry = _KEY_ALGS[id(key)] = (key, kind, strong)
+    return entry
 
 
 def key_matches(alg: int | None, key: PublicKey) -> Reason:
-    """Whether ``key`` can carry ``alg``: OK, UNSUPPORTED_ALGORITHM or ALGORITHM_KEY_MISMATCH."""
+    """Whether ``key`` can carry ``alg``: OK, UNSUPPORTED_ALGORITHM or ALGORITHM_KEY_MISMATCH.
+
+    ES256 wants a P-256 key, PS256 an RSA key of at least ``MIN_RSA_BITS``."""
     if alg not in _ALGORITHMS:
         return Reason.UNSUPPORTED_ALGORITHM
-    if alg != _key_kind(key):
-        return Reason.ALGORITHM_KEY_MISMATCH
-    if alg == Algorithm.ES256:
-        curve = cast("ec.EllipticCurvePublicKey", key).curve
-        return Reason.OK if isinstance(curve, ec.SECP256R1) else Reason.ALGORITHM_KEY_MISMATCH
-    bits = cast("rsa.RSAPublicKey", key).key_size
-    return Reason.OK if bits >= MIN_RSA_BITS else Reason.ALGORITHM_KEY_MISMATCH
+    _, kind, strong = _key_alg(key)
+    return Reason.OK if alg == kind and strong else Reason.ALGORITHM_KEY_MISMATCH
 
 
 def verify_sign1(sign1: Sign1, key: PublicKey) -> Reason:
     """Verify the signature with one key: OK, UNSUPPORTED_ALGORITHM, ALGORITHM_KEY_MISMATCH
     or BAD_SIGNATURE."""
-    reason = key_matches(sign1.alg, key)
-    if reason is not Reason.OK:
-        return reason
+    alg = sign1.alg
+    if alg not in _ALGORITHMS:
+        return Reason.UNSUPPORTED_ALGORITHM
+    _, kind, strong = _key_alg(key)
+    if alg != kind or not strong:
+        return Reason.ALGORITHM_KEY_MISMATCH
     message = sig_structure(sign1.protected, sign1.payload)
     signature = sign1.signature
     try:
-        if sign1.alg == Algorithm.ES256:  # key_matches: a P-256 key
+        if kind is Algorithm.ES256:  # a P-256 key
             # RFC 9053 section 2.1: ECDSA signatures are r || s, fixed width, not DER.
             if len(signature) != 2 * _P256_BYTES:
                 return Reason.BAD_SIGNATURE
