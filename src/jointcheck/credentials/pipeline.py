@@ -40,6 +40,9 @@ CLAIM_HCERT = -260
 _ALGORITHMS = frozenset(int(alg) for alg in cose.Algorithm)
 # NumericDate bounds that datetime can represent (up to 9999-12-31T23:59:59Z).
 _MAX_NUMERIC_DATE = 253_402_300_799
+# isinstance against tuples, not ``X | Y`` unions, which are built anew on every call.
+_NUMBERS = (int, float)
+_MAPS = (dict, Mapping)
 
 
 class Claims(NamedTuple):
@@ -107,7 +110,7 @@ def _numeric_date(value: Any) -> datetime | Reason | None:  # noqa: ANN401 - unt
     # verifiers to be permissive; NaN and infinities are not dates.
     if value is None:
         return None
-    if isinstance(value, bool) or not isinstance(value, int | float):
+    if isinstance(value, bool) or not isinstance(value, _NUMBERS):
         return Reason.CWT_MALFORMED
     if not 0 <= value <= _MAX_NUMERIC_DATE:  # also false for NaN
         return Reason.CWT_MALFORMED
@@ -119,7 +122,7 @@ def decode_claims(payload: bytes) -> Claims | Reason:
     reason, raw = cbor_safe.decode_signed(payload)
     if reason is not Reason.OK:
         return reason
-    if not isinstance(raw, dict | Mapping):  # dict first: a plain isinstance, no ABC look-up
+    if not isinstance(raw, _MAPS):  # dict first: a plain isinstance, no ABC look-up
         return Reason.CWT_MALFORMED
     iss = raw.get(CLAIM_ISS)
     if iss is not None and not isinstance(iss, str):
@@ -191,15 +194,17 @@ def _signature_reason(
     keys = keyring.keys_for(sign1.kid) if sign1.kid else []
     if not keys:
         return Reason.UNKNOWN_KID, None
-    allowed = [key for key in keys if accept(key)]
-    outcomes = []
-    for key in allowed:
+    outcomes, refused = [], []
+    for key in keys:  # the keys ``accept``s, in order, before any other
+        if not accept(key):
+            refused.append(key)
+            continue
         outcome = cose.verify_sign1(sign1, key.public_key)
         if outcome is Reason.OK:
             return Reason.OK, key
         outcomes.append(outcome)
-    for key in keys:
-        if key not in allowed and cose.verify_sign1(sign1, key.public_key) is Reason.OK:
+    for key in refused:
+        if cose.verify_sign1(sign1, key.public_key) is Reason.OK:
             return Reason.ISSUER_ROLE_MISSING, key
     if Reason.BAD_SIGNATURE in outcomes or not outcomes:
         return Reason.BAD_SIGNATURE, None
