@@ -137,6 +137,18 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def _stop(pid: int, grace: float = 10.0) -> None:
+    """SIGTERM, and SIGKILL if requests an overloaded run left queued keep it from exiting."""
+    os.kill(pid, signal.SIGTERM)
+    deadline = time.monotonic() + grace
+    while time.monotonic() < deadline:
+        if os.waitpid(pid, os.WNOHANG) != (0, 0):
+            return
+        time.sleep(0.1)
+    os.kill(pid, signal.SIGKILL)
+    os.waitpid(pid, 0)
+
+
 @contextmanager
 def serving(settings: Settings, workers: int = 1) -> Iterator[str]:
     """The real app under uvicorn in WORKERS forked processes sharing one listening socket
@@ -176,8 +188,7 @@ def serving(settings: Settings, workers: int = 1) -> Iterator[str]:
         yield url
     finally:
         for pid in pids:
-            os.kill(pid, signal.SIGTERM)
-            os.waitpid(pid, 0)
+            _stop(pid)
         listener.close()
 
 
