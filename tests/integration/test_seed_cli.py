@@ -103,7 +103,18 @@ def test_demo_up_creates_the_district_trust_material_once(tmp_path, monkeypatch)
     subject = keyfiles.read_subject_key(var / "secrets" / "subject.key.pem")
     assert subject == base64.b64decode(Settings(var_dir=var).lookup_key)
     signed = (var / "trust" / "trust-list.json").read_bytes()
+    token = (var / "secrets" / "demo-device-token").read_text().strip()
+    assert f"/entrance?token={token}\n" in first.output
     second = CliRunner().invoke(app, ["demo", "up"])
     assert second.exit_code == 0, second.output
     assert "trust-list.json" not in second.output
     assert (var / "trust" / "trust-list.json").read_bytes() == signed
+    # The printed entrance link opens the demo operator's entrance page.
+    from fastapi.testclient import TestClient
+
+    from jointcheck.api.app import create_app
+
+    with TestClient(create_app(Settings(var_dir=var))) as client:
+        page = client.get(f"/entrance?token={token}", follow_redirects=True)
+    assert page.status_code == 200
+    assert "entrance" in page.text.lower()

@@ -109,13 +109,54 @@ def seed(
     )
 
 
-def _print_welcome(district: DemoDistrict, host: str, port: int) -> None:
+DEMO_DEVICE_TOKEN = "demo-device-token"  # noqa: S105 - a file name, not a secret
+
+
+def _demo_device_token(settings: Settings, registry: Registry, district: DemoDistrict) -> str:
+    """Enroll one entrance device at the demo operator's place, once; its token is kept 0600.
+
+    The token is shown only at enrollment, so the demo keeps it in var/secrets to print the
+    same entrance link at every start.
+    """
+    from jointcheck.api.checkpoint_service import BundleSource, CheckpointServer
+    from jointcheck.bootstrap import DistrictKeyFiles
+    from jointcheck.policy import DEFAULT_PACK
+
+    path = settings.secrets_dir / DEMO_DEVICE_TOKEN
+    if path.is_file():
+        return path.read_text(encoding="ascii").strip()
+    operator = next(a for a in district.accounts if a.username == "operator")
+    principal = registry.accounts.authenticate(operator.username, operator.password)
+    if principal is None or principal.place_id is None:
+        return ""
+    place = registry.places.get(principal, principal.place_id)
+    files = DistrictKeyFiles.of(settings)
+    server = CheckpointServer(
+        registry=registry,
+        source=BundleSource(
+            trust_list=files.trust_list,
+            revocations=files.revocations,
+            root_public=files.root_public,
+            root_private=files.root_private,
+            pack_id=DEFAULT_PACK,
+        ),
+        clock=lambda: datetime.now(UTC),
+    )
+    entrance = place.entrances[0].name if place is not None and place.entrances else ""
+    _, token = server.enroll(principal, principal.place_id, entrance, "demo entrance")
+    path.touch(mode=0o600)
+    path.write_text(token + "\n", encoding="ascii")
+    return token
+
+
+def _print_welcome(district: DemoDistrict, host: str, port: int, device_token: str) -> None:
     base = f"http://{host}:{port}"
     pages = Table(title="jointcheck 证码联查 demo", show_header=True)
     pages.add_column("page")
     pages.add_column("what")
     for path, what in PAGES:
         pages.add_row(base + path, what)
+
     console.print(pages)
     logins = Table(title="demo logins (demo only, never use these passwords elsewhere)")
     for column in ("username", "password", "role", "scope"):
@@ -124,6 +165,10 @@ def _print_welcome(district: DemoDistrict, host: str, port: int) -> None:
         scope = account.place[1] if account.place else account.scope_code
         logins.add_row(account.username, account.password, account.role.value, scope)
     console.print(logins)
+    if device_token:
+        # On a line of its own (not in a table) so that the link is never wrapped.
+        typer.echo("入口核验 Entrance check at the demo operator's place (an enrolled device):")
+        typer.echo(f"  {base}/entrance?token={device_token}")
 
 
 @app.command()
@@ -134,6 +179,7 @@ def up(
     """Create keys if missing, migrate, seed if not yet seeded, print the logins and serve."""
     import uvicorn
 
+    from jointcheck.bootstrap import ensure_district_keys
     from jointcheck.registry.demo import build_demo
 
     created = ensure_secrets(Settings().var_dir)
@@ -151,12 +197,11 @@ def up(
             )
         if incomplete:
             _seed(registry, district)
+        made = ensure_district_keys(settings, datetime.now(UTC), district.district_code)
+        if made:
+            console.print(f"created the district's keys and trust material: {', '.join(made)}")
+        device_token = _demo_device_token(settings, registry, district)
     finally:
         registry.close()
-    from jointcheck.bootstrap import ensure_district_keys
-
-    made = ensure_district_keys(settings, datetime.now(UTC), district.district_code)
-    if made:
-        console.print(f"created the district's keys and trust material: {', '.join(made)}")
-    _print_welcome(district, host, port)
+    _print_welcome(district, host, port, device_token)
     uvicorn.run("jointcheck.api.app:create_app", factory=True, host=host, port=port)
