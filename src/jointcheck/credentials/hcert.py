@@ -27,7 +27,7 @@ refreshed code cannot cure them and the inspector must hear about them first.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -57,6 +57,8 @@ _DCC_ROLES = frozenset({Role.DCC_SIGNER, Role.VACCINATION_ISSUER})
 
 # DCC revocation design: list entries are the first 128 bits of a SHA-256.
 REVOCATION_HASH_BYTES = 16
+# isinstance against a tuple, not a ``dict | Mapping`` union built anew on every call.
+_MAPS = (dict, Mapping)
 
 
 def may_sign_dcc(key: TrustedKey) -> bool:
@@ -107,8 +109,8 @@ def uvci_hash(uvci: str) -> str:
 
 def _dcc_payload(claims: pipeline.Claims) -> Mapping[Any, Any] | None:
     hcert = claims.raw.get(pipeline.CLAIM_HCERT)
-    payload = hcert.get(HCERT_DCC_V1) if isinstance(hcert, dict | Mapping) else None
-    if not isinstance(payload, dict | Mapping) or claims.iat is None or claims.exp is None:
+    payload = hcert.get(HCERT_DCC_V1) if isinstance(hcert, _MAPS) else None
+    if not isinstance(payload, _MAPS) or claims.iat is None or claims.exp is None:
         return None
     return payload
 
@@ -223,6 +225,13 @@ def _recovery(entry: Mapping[str, Any]) -> RecoveryEntry | None:
     return RecoveryEntry(tg=entry["tg"], fr=fr, df=df, du=du, co=entry["co"], ci=entry["ci"])
 
 
+_ENTRY_PARSERS: dict[str, Callable[[Mapping[str, Any]], Any]] = {
+    "v": _vaccination,
+    "t": _test,
+    "r": _recovery,
+}
+
+
 def _certificate(
     view: Mapping[str, Any],
     credential_type: CredentialType,
@@ -230,11 +239,11 @@ def _certificate(
     key: TrustedKey,
 ) -> DigitalCovidCertificate | None:
     group = _GROUPS[credential_type]
-    parse = {"v": _vaccination, "t": _test, "r": _recovery}[group]
-    entries: dict[str, tuple[Any, ...]] = {"v": (), "t": (), "r": ()}
-    entries[group] = tuple(parse(entry) for entry in view[group])
-    if None in entries[group]:
+    parse = _ENTRY_PARSERS[group]
+    parsed = tuple(parse(entry) for entry in view[group])
+    if any(entry is None for entry in parsed):
         return None
+    entries: dict[str, tuple[Any, ...]] = {"v": (), "t": (), "r": (), group: parsed}
     nam = view["nam"]
     claims = envelope.claims
     if claims.iat is None or claims.exp is None:  # pragma: no cover - checked by _dcc_payload

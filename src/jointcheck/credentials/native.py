@@ -55,6 +55,8 @@ MAX_CTI_BYTES = 32
 MIN_NONCE_BYTES = 8
 MAX_NONCE_BYTES = 32
 _MAX_DATE = 253_402_300_799  # 9999-12-31T23:59:59Z, the last instant datetime holds
+_COLOURS = frozenset(colour.value for colour in CodeColour)
+_MAPS = (dict, Mapping)  # a tuple: dict is checked first, without the ABC look-up
 
 # Contraindication categories (after the national COVID-19 vaccination technical guidance,
 # 新冠病毒疫苗接种技术指南（第一版）, contraindications): a category says why vaccination is
@@ -157,7 +159,7 @@ def _common(
     subject = subject_from_claim(raw.get(SUBJECT_CLAIM))
     body = raw.get(body_claim)
     cti = _cti(raw)
-    if subject is None or cti is None or not isinstance(body, Mapping):
+    if subject is None or cti is None or not isinstance(body, _MAPS):
         return None
     if envelope.claims.iat is None or envelope.claims.exp is None:
         return None
@@ -192,7 +194,8 @@ def _health_code(envelope: pipeline.Envelope, key: TrustedKey) -> HealthCode | N
     subject, cti, body = common
     masked, reason = _text(body, 1), _text(body, 3, allow_empty=True)
     colour, nonce = body.get(2), body.get(4)
-    if masked is None or reason is None or colour not in CodeColour.__members__.values():
+    # Untrusted CBOR: an array or map here is unhashable, so test the type before the set.
+    if masked is None or reason is None or not isinstance(colour, str) or colour not in _COLOURS:
         return None
     if not (isinstance(nonce, bytes) and MIN_NONCE_BYTES <= len(nonce) <= MAX_NONCE_BYTES):
         return None
