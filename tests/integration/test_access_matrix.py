@@ -1,0 +1,421 @@
+"""Every route of the app, called as every role (R6, issue 4 "Accounts and access").
+
+The app is built once per module over a small seeded demo district. Each route of
+``create_app(...).routes`` is called by every caller: anonymous, each demo account signed in
+with its password, and two checkpoint device tokens (one at the operator's shop in street
+370704001, one at a place in street 370704002). Routes with a scope in their path or body are
+called twice, with the caller's own place or device and with another street's.
+
+``ACCESS`` below says, by hand from the issue and ``security/roles.py``, who may call what; a
+route missing from it fails the test. A caller not allowed must get 401/403 (anonymous pages:
+a redirect to sign-in); another scope's names and ids never come back; no seeded ID number,
+resident name or phone appears in any response (no route here is an audited personal-data
+read, and pages show masked forms only).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from argon2 import PasswordHasher
+from fastapi.routing import APIRoute, iter_route_contexts
+from fastapi.testclient import TestClient
+from httpx2 import Response
+from sqlalchemy import create_engine, inspect, text
+from starlette.routing import Route
+from test_plaintext import Needles, needles_of, search
+
+from jointcheck.api.app import create_app
+from jointcheck.bootstrap import build_registry, ensure_district_keys
+from jointcheck.config import Settings
+from jointcheck.registry.demo import DemoDistrict, build_demo
+from jointcheck.registry.model import Place
+from jointcheck.registry.seeding import DemoSeeder
+from jointcheck.security.pii import new_key_text
+from jointcheck.security.roles import within
+from jointcheck.store.migrate import upgrade
+from web_factories import sign_in
+
+NOW = datetime(2021, 9, 6, 2, 0, tzinfo=UTC)  # 10:00 in Fangzi, the demo's campaign
+STREET_1, STREET_2 = "370704001", "370704002"
+
+ACCOUNTS = (
+    "admin",
+    "health",
+    "street1",
+    "street2",
+    "grid1",
+    "operator",
+    "device",
+    "school",
+    "employer",
+    "resident",
+)
+DEVICE_A, DEVICE_B = "token_a", "token_b"  # device tokens: street 1's shop, a street-2 place
+CALLERS = ("anonymous", *ACCOUNTS, DEVICE_A, DEVICE_B)
+SIGNED_OUT = frozenset({"anonymous", DEVICE_A, DEVICE_B})
+
+EVERYONE = frozenset(CALLERS)
+DEVICES = frozenset({DEVICE_A, DEVICE_B})
+# Who enrolls and revokes terminals: the tree roles that manage places, and a place's operator
+# for their own place (issue 4 "The entrance"); the health authority manages codes, not venues.
+ENROLLERS = frozenset({"admin", "street1", "street2", "grid1", "operator"})
+RESIDENT = frozenset({"resident"})
+
+# Not called: the static files, and the OpenAPI schema (the app's description, no data).
+SKIPPED = {"/static", "/api/openapi.json"}
+
+# (method, path) -> who may call it. Written from the issue and roles.py, not from the code.
+ACCESS: dict[tuple[str, str], frozenset[str]] = {
+    ("GET", "/healthz"): EVERYONE,
+    ("POST", "/api/verify"): EVERYONE,  # issue 2: anyone may verify a code
+    ("POST", "/api/verify/image"): EVERYONE,
+    ("GET", "/api/me/health-code"): RESIDENT,
+    ("GET", "/api/checkpoint/time"): EVERYONE,  # the server's clock, for a device's skew
+    ("POST", "/api/checkpoint/devices"): ENROLLERS,
+    ("POST", "/api/checkpoint/devices/{device_id}/revoke"): ENROLLERS,
+    ("GET", "/api/checkpoint/device"): DEVICES,
+    ("GET", "/api/checkpoint/bundle"): DEVICES,
+    ("POST", "/api/checkpoint/events"): DEVICES,
+    ("POST", "/api/checkpoint/scan"): DEVICES,
+    ("POST", "/api/checkpoint/id-document"): DEVICES,
+    ("POST", "/api/checkpoint/register"): DEVICES,
+    ("POST", "/api/checkpoint/override"): DEVICES,
+    ("GET", "/api/checkpoint/counts"): DEVICES,
+    ("POST", "/api/checkpoint/decode"): DEVICES,
+    ("GET", "/entrance"): DEVICES,
+    ("GET", "/"): EVERYONE,
+    ("GET", "/verify"): EVERYONE,
+    ("POST", "/verify"): EVERYONE,
+    ("GET", "/login"): EVERYONE,
+    ("POST", "/login"): EVERYONE,
+    ("POST", "/logout"): EVERYONE,
+    ("GET", "/me"): RESIDENT,
+    ("GET", "/me/print"): RESIDENT,
+}
+
+cheap_hash = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1).hash
+
+
+def _truncate(url: str) -> None:
+    engine = create_engine(url)
+    try:
+        tables = [t for t in inspect(engine).get_table_names() if t != "alembic_version"]
+        with engine.begin() as connection:
+            connection.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+    finally:
+        engine.dispose()
+
+
+@dataclass
+class Scope:
+    """A caller's own place and device, and another street's (None for district roles)."""
+
+    place: Place | None = None
+    other_place: Place | None = None
+    device_id: str = ""
+    other_device_id: str = ""
+    check_id: str = ""
+    other_check_id: str = ""
+
+
+@dataclass
+class World:
+    demo: DemoDistrict
+    places: list[Place]
+    clients: dict[str, TestClient]
+    scopes: dict[str, Scope]
+    needles: Needles
+    responses: list[tuple[str, str, Response]] = field(default_factory=list)
+
+    def place_named(self, name: str) -> Place:
+        return next(p for p in self.places if p.name == name)
+
+    def street_names(self, street: str) -> set[str]:
+        return {u.name_zh for u in self.demo.units if u.code.startswith(street)}
+
+
+def csrf(client: TestClient) -> dict[str, str]:
+    return {"x-csrf-token": client.cookies.get("jc_csrf") or ""}
+
+
+def _enroll(admin: TestClient, place: Place, label: str) -> dict[str, Any]:
+    answer = admin.post(
+        "/api/checkpoint/devices", json={"place_id": place.id, "label": label}, headers=csrf(admin)
+    )
+    assert answer.status_code == 200, answer.text
+    body: dict[str, Any] = answer.json()
+    return body
+
+
+def _device_client(app: Any, token: str) -> TestClient:
+    client = TestClient(app, headers={"authorization": f"Bearer {token}"})
+    client.get("/login")  # a CSRF cookie, as a browser on the entrance page has
+    client.cookies.set("jc_device", token)
+    return client
+
+
+def _check_id(client: TestClient, number: str) -> str:
+    answer = client.post("/api/checkpoint/id-document", json={"number": number})
+    assert answer.status_code == 200, answer.text
+    return str(answer.json()["result"]["check_id"])
+
+
+def _scopes(world: World, admin: TestClient) -> None:
+    shop = world.place_named(
+        next(a for a in world.demo.accounts if a.username == "operator").place[1]
+    )  # type: ignore[index]
+    street_2 = next(p for p in world.places if p.admin_code.startswith(STREET_2))
+    accounts = {a.username: a for a in world.demo.accounts}
+    for name in ("street1", "street2", "grid1"):
+        scope = accounts[name].scope_code
+        own = next(p for p in world.places if within(p.admin_code, scope))
+        other = street_2 if not own.admin_code.startswith(STREET_2) else shop
+        world.scopes[name] = Scope(own, other)
+    world.scopes["operator"] = Scope(shop, street_2)
+    world.scopes["admin"] = Scope(shop)
+    for name in ("health", "device", "school", "employer", "resident", "anonymous"):
+        world.scopes[name] = Scope(shop, street_2)
+    world.scopes[DEVICE_A] = Scope(shop, street_2)
+    world.scopes[DEVICE_B] = Scope(street_2, shop)
+    for name, scope in world.scopes.items():
+        # Devices to revoke: one of the caller's own place, one of the other street's.
+        assert scope.place is not None
+        scope.device_id = _enroll(admin, scope.place, f"own {name}")["device_id"]
+        if scope.other_place is not None:
+            scope.other_device_id = _enroll(admin, scope.other_place, f"other {name}")["device_id"]
+
+
+@pytest.fixture(
+    scope="module", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+)
+def world(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[World]:
+    var = tmp_path_factory.mktemp("matrix") / "var"
+    url = ""
+    if request.param == "postgres":
+        url = request.getfixturevalue("postgres_url")
+        _truncate(url)
+    settings = Settings(
+        var_dir=var,
+        database_url=url,
+        pii_key=new_key_text(),
+        lookup_key=new_key_text(),
+        session_secret=new_key_text(),
+    )
+    upgrade(settings.effective_database_url)
+    ensure_district_keys(settings, NOW - timedelta(days=30), "370704")
+    demo = build_demo(residents=120, places=30)
+    registry = build_registry(settings)
+    DemoSeeder(registry.uow, registry.cipher, password_hasher=cheap_hash).seed(demo)
+    with registry.uow() as uow:
+        places = list(uow.places.list(scope_code="370704", limit=1000))
+    registry.close()
+    app = create_app(settings, clock=lambda: NOW)
+    with TestClient(app) as anonymous:
+        anonymous.get("/login")
+        clients = {"anonymous": anonymous}
+        for username in ACCOUNTS:
+            client = TestClient(app)
+            answer = sign_in(client, username, f"demo-{username}-2021")
+            assert answer.status_code == 303, (username, answer.text)
+            clients[username] = client
+        needles, _ = needles_of(demo)
+        world = World(demo, places, clients, {}, needles)
+        _scopes(world, clients["admin"])
+        for name in (DEVICE_A, DEVICE_B):
+            scope = world.scopes[name]
+            assert scope.place is not None
+            enrolled = _enroll(clients["admin"], scope.place, name)
+            clients[name] = _device_client(app, enrolled["token"])
+        numbers = [p.form.document_number for p in demo.persons]
+        world.scopes[DEVICE_A].check_id = _check_id(clients[DEVICE_A], numbers[1])
+        world.scopes[DEVICE_B].check_id = _check_id(clients[DEVICE_B], numbers[2])
+        world.scopes[DEVICE_A].other_check_id = world.scopes[DEVICE_B].check_id
+        world.scopes[DEVICE_B].other_check_id = world.scopes[DEVICE_A].check_id
+        yield world
+
+
+# What each route is called with: (world, caller, own) -> httpx keyword arguments. ``own``
+# False asks for another street's or place's data. Routes absent here take no arguments.
+Builder = Callable[[World, str, bool], dict[str, Any]]
+
+
+def _place_id(world: World, caller: str, own: bool) -> int:
+    scope = world.scopes[caller]
+    place = scope.place if own else scope.other_place
+    assert place is not None
+    return int(place.id or 0)
+
+
+def _event(world: World, caller: str, own: bool) -> dict[str, Any]:
+    scope = world.scopes[caller]
+    place = scope.place if own else scope.other_place
+    assert place is not None
+    return {
+        "kind": "check",
+        "id": str(uuid.uuid4()),
+        "device_id": scope.device_id if own else scope.other_device_id,
+        "place_id": str(place.id),
+        "entrance_id": "",
+        "street_code": place.admin_code[:9],
+        "at": NOW.isoformat(),
+        "outcome": "ADMIT",
+        "reasons": ["VACCINATED"],
+        "summary": {"credential_types": ["health_code"], "code_colour": "green", "doses": 2},
+        "bundle_version": 1,
+    }
+
+
+def _person(world: World, index: int) -> dict[str, str]:
+    form = world.demo.persons[index].form
+    return {"name": form.name, "id_number": form.document_number, "phone": form.phone or ""}
+
+
+def _check(world: World, caller: str, own: bool) -> str:
+    scope = world.scopes[caller]
+    return (scope.check_id if own else scope.other_check_id) or "0000000000000000"
+
+
+BODIES: dict[tuple[str, str], Builder] = {
+    ("POST", "/api/verify"): lambda w, c, o: {"json": {"text": "HC1:NOT-A-CODE"}},
+    ("POST", "/api/verify/image"): lambda w, c, o: {
+        "files": {"image": ("x.png", b"\x89PNG\r\n\x1a\nnot an image", "image/png")}
+    },
+    ("POST", "/api/checkpoint/devices"): lambda w, c, o: {
+        "json": {"place_id": _place_id(w, c, o), "label": f"matrix {c}"}
+    },
+    ("POST", "/api/checkpoint/events"): lambda w, c, o: {"json": {"events": [_event(w, c, o)]}},
+    ("POST", "/api/checkpoint/scan"): lambda w, c, o: {"json": {"codes": ["HC1:NOT-A-CODE"]}},
+    ("POST", "/api/checkpoint/id-document"): lambda w, c, o: {
+        "json": {"number": w.demo.persons[3].form.document_number, "store": False}
+    },
+    ("POST", "/api/checkpoint/register"): lambda w, c, o: {
+        "json": {"check_id": _check(w, c, o), **_person(w, 4), "purpose": "探亲"}
+    },
+    ("POST", "/api/checkpoint/override"): lambda w, c, o: {
+        "json": {"check_id": _check(w, c, o), "reason": "OFFICIAL_DUTY", "staff": "s-01"}
+    },
+    ("POST", "/api/checkpoint/decode"): lambda w, c, o: {"content": b"not a jpeg"},
+    ("POST", "/verify"): lambda w, c, o: {"data": {"text": "HC1:NOT-A-CODE"}},
+    ("POST", "/login"): lambda w, c, o: {
+        "data": {"username": "operator", "password": "demo-operator-2021"}
+    },
+}
+# Routes whose path or body names a scope: called with the caller's own and another's.
+SCOPED = {
+    ("POST", "/api/checkpoint/devices"),
+    ("POST", "/api/checkpoint/devices/{device_id}/revoke"),
+    ("POST", "/api/checkpoint/events"),
+    ("POST", "/api/checkpoint/register"),
+    ("POST", "/api/checkpoint/override"),
+}
+
+
+def _path(world: World, caller: str, path: str, own: bool) -> str:
+    scope = world.scopes[caller]
+    fillers = {"device_id": scope.device_id if own else scope.other_device_id}
+    for name, value in fillers.items():
+        path = path.replace("{" + name + "}", value)
+    assert "{" not in path, f"classify the path parameters of {path}"
+    return path
+
+
+def app_routes(world: World) -> list[tuple[str, str]]:
+    """Every (method, path) the app serves, its included routers flattened."""
+    app = world.clients["anonymous"].app
+    found: list[tuple[str, str]] = []
+    for context in iter_route_contexts(app.routes):  # type: ignore[attr-defined]
+        path = str(context.path)
+        if path in SKIPPED:
+            continue
+        assert isinstance(context.original_route, APIRoute | Route), path
+        found += [(m, path) for m in sorted(context.methods or ()) if m != "HEAD"]
+    return found
+
+
+def call(world: World, caller: str, method: str, path: str, own: bool) -> Response:
+    client = world.clients[caller]
+    saved = dict(client.cookies)
+    kwargs = BODIES.get((method, path), lambda w, c, o: {})(world, caller, own)
+    if method != "GET":
+        kwargs.setdefault("headers", {}).update(csrf(client))
+        if "data" in kwargs:
+            kwargs["data"] = {**kwargs["data"], "csrf_token": csrf(client)["x-csrf-token"]}
+    try:
+        answer = client.request(
+            method, _path(world, caller, path, own), follow_redirects=False, **kwargs
+        )
+    finally:
+        client.cookies.clear()
+        for name, value in saved.items():
+            client.cookies.set(name, value)
+    world.responses.append((caller, f"{method} {path} own={own}", answer))
+    return answer
+
+
+def denied(answer: Response, caller: str) -> bool:
+    if answer.status_code in {401, 403}:
+        return True
+    to_login = answer.headers.get("location", "").startswith("/login")
+    # A page asked for without a session sends the browser to sign in.
+    return caller in SIGNED_OUT and answer.status_code == 303 and to_login
+
+
+def foreign_markers(world: World, caller: str) -> set[str]:
+    """What of the other street or place must never reach this caller."""
+    scope = world.scopes[caller]
+    if scope.other_place is None:
+        return set()
+    other = scope.other_place
+    markers = {other.name, other.address, scope.other_device_id}
+    if caller in {"street1", "street2", "grid1"}:
+        street = other.admin_code[:9]
+        markers |= world.street_names(street) - world.street_names(
+            STREET_1 if street == STREET_2 else STREET_2
+        )
+    return {m for m in markers if m}
+
+
+def test_every_route_is_classified(world: World) -> None:
+    routes = app_routes(world)
+    assert len(routes) >= len(ACCESS) - 1
+    unclassified = [r for r in routes if r not in ACCESS]
+    assert unclassified == [], "add these routes to ACCESS with the roles that may call them"
+    stale = [r for r in ACCESS if r not in routes]
+    assert stale == []
+
+
+@pytest.mark.parametrize("caller", CALLERS)
+def test_each_caller_reaches_only_what_its_role_allows(world: World, caller: str) -> None:
+    wrong: list[str] = []
+    for method, path in app_routes(world):
+        allowed = caller in ACCESS.get((method, path), frozenset())
+        variants = (True, False) if (method, path) in SCOPED else (True,)
+        for own in variants:
+            if not own and not world.scopes[caller].other_place:
+                continue
+            answer = call(world, caller, method, path, own)
+            what = f"{method} {path} own={own}: {answer.status_code} {answer.text[:200]}"
+            if not allowed:
+                if not denied(answer, caller):
+                    wrong.append(f"not refused: {what}")
+            elif own and (denied(answer, caller) or answer.status_code >= 500):
+                wrong.append(f"refused its own: {what}")
+            elif not own and answer.status_code < 400 and path != "/api/checkpoint/events":
+                wrong.append(f"served another scope: {what}")
+            elif not own and path == "/api/checkpoint/events" and answer.json().get("accepted"):
+                wrong.append(f"accepted another place's event: {what}")
+            leaked = [m for m in foreign_markers(world, caller) if m in answer.text]
+            if leaked:
+                wrong.append(f"another scope's {leaked} in {what}")
+            pii = sorted(set(search(answer.content, world.needles)))
+            if pii:
+                wrong.append(f"personal data {pii} in {what}")
+    assert wrong == []
