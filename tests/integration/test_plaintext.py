@@ -12,18 +12,33 @@ that makes the system write what it writes (run checks, upload a batch, export a
 
 from __future__ import annotations
 
+import logging
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from argon2 import PasswordHasher
+from fastapi.testclient import TestClient
 
-from jointcheck.bootstrap import Registry, build_registry
+from jointcheck.api.agent_transport import HttpTransport
+from jointcheck.api.app import create_app
+from jointcheck.api.checkpoint_service import BundleSource, CheckpointServer
+from jointcheck.bootstrap import DistrictKeyFiles, Registry, build_registry, ensure_district_keys
+from jointcheck.checkpoint.agent import Agent
+from jointcheck.checkpoint.model import Registration
+from jointcheck.checkpoint.outbox import Outbox
+from jointcheck.checkpoint.sealing import DeviceSealer
 from jointcheck.config import Settings
+from jointcheck.credentials import issue
+from jointcheck.credentials.keyfiles import read_signing_key, read_subject_key
+from jointcheck.credentials.model import CodeColour
+from jointcheck.policy import DEFAULT_PACK
 from jointcheck.registry import demo_data
-from jointcheck.registry.demo import DemoDistrict, build_demo
+from jointcheck.registry.demo import DemoDistrict, DemoPerson, build_demo
 from jointcheck.registry.seeding import DemoSeeder
 from jointcheck.security.pii import new_key_text
 from jointcheck.store.migrate import upgrade
@@ -120,8 +135,136 @@ def _account(registry: Registry, username: str):
     return principal
 
 
+NOW = datetime(2021, 9, 6, 2, 0, tzinfo=UTC)  # 10:00 in Fangzi, during the demo's campaign
+
+
+@dataclass(frozen=True)
+class Entrance:
+    """The district server (the app over the seeded database) and a device enrolled at the
+    demo operator's shop, with the district's issuers to make codes for seeded people."""
+
+    client: TestClient
+    token: str
+    issuer: issue.IssuingKey
+    subject_key: bytes
+
+    def health_code(self, person: DemoPerson) -> str:
+        form = person.form
+        number = form.document_number
+        dob = f"{number[6:10]}-{number[10:12]}-{number[12:14]}"
+        holder = issue.Holder(id_number=number, name=form.name, dob=dob)
+        return issue.issue_health_code(
+            self.issuer, self.subject_key, holder, colour=CodeColour.GREEN, issued_at=NOW
+        )
+
+    def registration(self, person: DemoPerson) -> dict[str, str]:
+        form = person.form
+        return {"name": form.name, "id_number": form.document_number, "phone": form.phone or ""}
+
+
+@contextmanager
+def entrance(registry: Registry) -> Iterator[Entrance]:
+    settings = registry.settings
+    ensure_district_keys(settings, NOW - timedelta(days=30), "370704")
+    files = DistrictKeyFiles.of(settings)
+    server = CheckpointServer(
+        registry=registry,
+        source=BundleSource(
+            trust_list=files.trust_list,
+            revocations=files.revocations,
+            root_public=files.root_public,
+            root_private=files.root_private,
+            pack_id=DEFAULT_PACK,
+        ),
+        clock=lambda: NOW,
+    )
+    shop = _account(registry, "operator").place_id
+    assert shop is not None
+    _, token = server.enroll(_account(registry, "admin"), shop, "", "plaintext test")
+    issuer = issue.IssuingKey.of(read_signing_key(files.health_code_issuer))
+    with TestClient(create_app(settings, clock=lambda: NOW)) as client:
+        yield Entrance(client, token, issuer, read_subject_key(files.subject))
+
+
+def agent_outbox(registry: Registry, demo: DemoDistrict, var_dir: Path) -> None:
+    """The entrance agent scans seeded people, registers one with their real name, ID number
+    and phone, and looks one up by ID card: its outbox and WAL keep none of it in clear."""
+    folder = var_dir / "agent"
+    folder.mkdir()
+    person, family, carded = demo.persons[5], demo.persons[6:9], demo.persons[9]
+    with entrance(registry) as at:
+        transport = HttpTransport("http://testserver", at.token, client=at.client)
+        outbox = Outbox(folder / "outbox.db")
+        agent = Agent(outbox, transport, DeviceSealer(bytes(32)), lambda: NOW)
+        agent.start()
+        assert agent.sync() is not None
+        persuaded = agent.scan([[at.health_code(person)]])[0]
+        assert persuaded.outcome == "PERSUADE"
+        agent.scan([[at.health_code(p)] for p in family])  # one helper, a family (R14)
+        registered = agent.register(
+            persuaded.check_id, Registration(**at.registration(person), purpose="探亲")
+        )
+        assert registered.outcome == "ADMIT_REGISTERED"
+        agent.id_document("resident_id_card", carded.form.document_number)
+        # Before the upload, while the outbox is open, its WAL holds the latest pages.
+        wal = folder / "outbox.db-wal"
+        assert wal.is_file()
+        assert wal.stat().st_size > 0
+        needles, _ = needles_of(demo)
+        assert scan(folder, needles) == []
+        report = agent.sync()
+        assert report is not None
+        assert report.uploaded >= 5
+        outbox.close()
+
+
+@contextmanager
+def logging_to(path: Path) -> Iterator[None]:
+    """Every logger's records at every level, written to ``path`` as a deployment would."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handler = logging.FileHandler(path, encoding="utf-8")
+    handler.setFormatter(logging.Formatter("%(asctime)s %(name)s %(levelname)s %(message)s"))
+    root = logging.getLogger()
+    level = root.level
+    root.addHandler(handler)
+    root.setLevel(logging.DEBUG)
+    try:
+        yield
+    finally:
+        root.removeHandler(handler)
+        root.setLevel(level)
+        handler.close()
+
+
+def server_logs(registry: Registry, demo: DemoDistrict, var_dir: Path) -> None:
+    """A request cycle that verifies, scans, registers and looks up by ID card, logged to
+    ``var/logs``: the logs carry codes and ids, never the person (house rule 4)."""
+    person, carded = demo.persons[10], demo.persons[11]
+    log_file = var_dir / "logs" / "server.log"
+    with entrance(registry) as at, logging_to(log_file):
+        device = {"authorization": f"Bearer {at.token}"}
+        code = at.health_code(person)
+        assert at.client.post("/api/verify", json={"text": code}).status_code == 200
+        scanned = at.client.post("/api/checkpoint/scan", json={"codes": [code]}, headers=device)
+        assert scanned.status_code == 200, scanned.text
+        check_id = scanned.json()["results"][0]["check_id"]
+        body = {"check_id": check_id, **at.registration(person), "purpose": "探亲"}
+        registered = at.client.post("/api/checkpoint/register", json=body, headers=device)
+        assert registered.status_code == 200, registered.text
+        # Refused requests are logged too: a registration for a check that is not there, and
+        # one whose body fails validation.
+        unknown = {**body, "check_id": "0" * 32}
+        assert at.client.post("/api/checkpoint/register", json=unknown, headers=device).is_error
+        invalid = {**body, "check_id": "not an id!"}
+        assert at.client.post("/api/checkpoint/register", json=invalid, headers=device).is_error
+        number = {"number": carded.form.document_number}
+        looked_up = at.client.post("/api/checkpoint/id-document", json=number, headers=device)
+        assert looked_up.status_code == 200, looked_up.text
+    assert log_file.stat().st_size > 0
+
+
 Step = Callable[[Registry, DemoDistrict, Path], None]
-STEPS: list[Step] = [audited_reads]
+STEPS: list[Step] = [audited_reads, agent_outbox, server_logs]
 
 
 @pytest.fixture(scope="module")
