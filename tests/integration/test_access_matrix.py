@@ -15,6 +15,7 @@ read, and pages show masked forms only).
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -35,6 +36,7 @@ from jointcheck.bootstrap import DistrictKeyFiles, build_registry, ensure_distri
 from jointcheck.config import Settings
 from jointcheck.credentials import issue
 from jointcheck.credentials.keyfiles import read_signing_key, read_subject_key
+from jointcheck.credentials.masking import mask_name
 from jointcheck.credentials.model import CodeColour
 from jointcheck.registry.demo import DemoDistrict, DemoPerson, build_demo
 from jointcheck.registry.model import Place
@@ -396,6 +398,14 @@ def call(world: World, caller: str, method: str, path: str, own: bool) -> Respon
     return answer
 
 
+def readable(answer: Response) -> bytes:
+    """The body as sent, and a JSON body again with its \\u escapes decoded."""
+    if not answer.headers.get("content-type", "").startswith("application/json"):
+        return answer.content
+    decoded = json.dumps(answer.json(), ensure_ascii=False)
+    return answer.content + b"\n" + decoded.encode()
+
+
 def denied(answer: Response, caller: str) -> bool:
     if answer.status_code in {401, 403}:
         return True
@@ -455,7 +465,7 @@ def test_each_caller_reaches_only_what_its_role_allows(world: World, caller: str
             leaked = [m for m in foreign_markers(world, caller) if m in answer.text]
             if leaked:
                 wrong.append(f"another scope's {leaked} in {what}")
-            pii = sorted(set(search(answer.content, world.needles)))
+            pii = sorted(set(search(readable(answer), world.needles)))
             if pii:
                 wrong.append(f"personal data {pii} in {what}")
     assert wrong == []
@@ -474,3 +484,17 @@ def test_the_checks_see_a_leak_when_there_is_one(world: World) -> None:
     assert other.name in markers
     assert world.street_names(STREET_2) & markers
     assert not denied(Response(200, text="{}"), "anonymous")
+    escaped = Response(200, json={"name": person.name, "id": person.document_number})
+    assert "id_number" in {kind for kind, _ in search(readable(escaped), world.needles)}
+
+
+def test_the_holder_page_shows_the_resident_masked(world: World) -> None:
+    # The absence of the resident's full name on /me means something only if the page does
+    # show who it is for: the masked form (house rule 4).
+    resident = next(a for a in world.demo.accounts if a.username == "resident")
+    assert resident.person_index is not None
+    name = world.demo.persons[resident.person_index].form.name
+    page = world.clients["resident"].get("/me")
+    assert page.status_code == 200
+    assert mask_name(name) in page.text
+    assert name not in page.text
