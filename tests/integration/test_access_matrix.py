@@ -498,3 +498,25 @@ def test_the_holder_page_shows_the_resident_masked(world: World) -> None:
     assert page.status_code == 200
     assert mask_name(name) in page.text
     assert name not in page.text
+
+
+def test_a_device_uploads_events_only_in_its_own_name(world: World) -> None:
+    # Another terminal of the same place: its id in a check or an override is refused, so
+    # that no terminal records checks or overrides (audited, R8) in another's name.
+    scope = world.scopes[DEVICE_A]
+    check = _event(world, DEVICE_A, True)
+    override = {
+        **{k: check[k] for k in ("device_id", "place_id", "street_code", "at")},
+        "kind": "override",
+        "id": str(uuid.uuid4()),
+        "check_id": scope.deny_id,
+        "reason": "OFFICIAL_DUTY",
+        "staff": "s-01",
+    }
+    answer = world.clients[DEVICE_A].post(
+        "/api/checkpoint/events", json={"events": [check, override]}
+    )
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["accepted"] == []
+    refused = {r["id"]: r["code"] for r in answer.json()["refused"]}
+    assert refused == {check["id"]: "DEVICE_MISMATCH", override["id"]: "DEVICE_MISMATCH"}

@@ -257,14 +257,18 @@ class CheckpointServer:
         refused = dict(refused)
         place = str(device.place_id)
 
-        def mine(event_id: str, place_id: str, street: str) -> bool:
+        def mine(event_id: str, device_id: str, place_id: str, street: str) -> bool:
             if place_id != place or street != device.street_code:
                 refused[event_id] = "PLACE_MISMATCH"
                 return False
+            # R6: a terminal records in its own name only, not as another of its place.
+            if device_id != device.id:
+                refused[event_id] = "DEVICE_MISMATCH"
+                return False
             return True
 
-        checks = [c for c in checks if mine(c.id, c.place_id, c.street_code)]
-        overrides = [o for o in overrides if mine(o.id, o.place_id, o.street_code)]
+        checks = [c for c in checks if mine(c.id, c.device_id, c.place_id, c.street_code)]
+        overrides = [o for o in overrides if mine(o.id, o.device_id, o.place_id, o.street_code)]
         now = self.clock()
         with self._writer(), self.registry.uow() as uow:
             repo = SqlCheckpoint(uow.session)
