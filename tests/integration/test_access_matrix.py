@@ -104,6 +104,12 @@ ACCESS: dict[tuple[str, str], frozenset[str]] = {
     ("GET", "/me/print"): RESIDENT,
 }
 
+# Routes that are audited reads of decrypted personal data, and who may make them in clear
+# (roles.PERSONAL_DATA is FULL only for the health authority, street staff, grid
+# administrators and a resident's own record). None yet: every response, to every caller,
+# must be free of seeded ID numbers, names and phones.
+CLEAR_PERSONAL_DATA: dict[tuple[str, str], frozenset[str]] = {}
+
 cheap_hash = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1).hash
 
 
@@ -466,7 +472,7 @@ def test_each_caller_reaches_only_what_its_role_allows(world: World, caller: str
             if leaked:
                 wrong.append(f"another scope's {leaked} in {what}")
             pii = sorted(set(search(readable(answer), world.needles)))
-            if pii:
+            if pii and caller not in CLEAR_PERSONAL_DATA.get((method, path), frozenset()):
                 wrong.append(f"personal data {pii} in {what}")
     assert wrong == []
 
