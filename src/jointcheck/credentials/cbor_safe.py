@@ -41,16 +41,27 @@ def _keep_tag(tag: int) -> Any:  # noqa: ANN401 - cbor2's callback protocol is u
     return keep
 
 
+class _DateTimeText(str):
+    """Text that came from a date-time tag: a tag around it is not a text string (RFC 8949
+    3.4.1 requires tag 0 to enclose text, tag 1 a number), so nesting stays a ``CBORTag``."""
+
+    __slots__ = ()
+
+
 def _datetime_text(value: Any, immutable: bool) -> Any:  # noqa: ANN401, ARG001 - cbor2 callback
-    return value if isinstance(value, str) else cbor2.CBORTag(0, value)
+    if isinstance(value, str) and not isinstance(value, _DateTimeText):
+        return _DateTimeText(value)
+    return cbor2.CBORTag(0, value)
 
 
 def _epoch_text(value: Any, immutable: bool) -> Any:  # noqa: ANN401, ARG001 - cbor2 callback
     if isinstance(value, int | float) and not isinstance(value, bool):
         try:
-            return datetime.fromtimestamp(value, UTC).isoformat().replace("+00:00", "Z")
+            stamp = datetime.fromtimestamp(value, UTC).isoformat()
         except (OverflowError, OSError, ValueError):  # out of datetime's range, NaN
             pass
+        else:
+            return _DateTimeText(stamp.replace("+00:00", "Z"))
     return cbor2.CBORTag(1, value)
 
 
