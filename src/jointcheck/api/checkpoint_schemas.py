@@ -12,7 +12,6 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, TypeAdapter, V
 
 from jointcheck.checkpoint.model import (
     CheckRecord,
-    EvidenceSummary,
     Outcome,
     OverrideReason,
     OverrideRecord,
@@ -21,6 +20,7 @@ from jointcheck.checkpoint.model import (
 )
 from jointcheck.checkpoint.registration import clean_registration
 from jointcheck.errors import InputError
+from jointcheck.policy import EvidenceSummary
 
 MAX_BATCH = 300
 Id = Annotated[str, Field(min_length=8, max_length=36, pattern=r"^[0-9A-Za-z-]+$")]

@@ -14,6 +14,8 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
+from jointcheck.policy import EvidenceSummary
+
 
 class Outcome(StrEnum):
     """The four outcomes of ``policy.evaluate`` (R1-R4), by their stable names."""
@@ -51,58 +53,23 @@ class Station:
     category: str
 
 
-@dataclass(frozen=True, slots=True)
-class EvidenceSummary:
-    """The facts a decision was made on, without personal data (issue 4, what a check stores).
-
-    The same fields as ``policy.EvidenceSummary.as_dict()``; ``age_band`` is a coarse band
-    (``<3``, ``3-11``, ``12-17``, ``18-59``, ``60+``), never the date of birth.
-    """
-
-    credential_types: tuple[str, ...] = ()
-    code_colour: str | None = None
-    doses: int = 0
-    series: int | None = None
-    completed: bool = False
-    contraindication_level: int | None = None
-    age_band: str = "unknown"
-    registered: bool = False
-    failed: tuple[str, ...] = ()
-    pack_id: str = ""
-    pack_version: str = ""
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "credential_types": list(self.credential_types),
-            "code_colour": self.code_colour,
-            "doses": self.doses,
-            "series": self.series,
-            "completed": self.completed,
-            "contraindication_level": self.contraindication_level,
-            "age_band": self.age_band,
-            "registered": self.registered,
-            "failed": list(self.failed),
-            "pack_id": self.pack_id,
-            "pack_version": self.pack_version,
-        }
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> EvidenceSummary:
-        level = data.get("contraindication_level")
-        series = data.get("series")
-        return cls(
-            credential_types=tuple(str(t) for t in data.get("credential_types") or ()),
-            code_colour=data.get("code_colour"),
-            doses=int(data.get("doses") or 0),
-            series=int(series) if series is not None else None,
-            completed=bool(data.get("completed")),
-            contraindication_level=int(level) if level is not None else None,
-            age_band=str(data.get("age_band") or "unknown"),
-            registered=bool(data.get("registered")),
-            failed=tuple(str(f) for f in data.get("failed") or ()),
-            pack_id=str(data.get("pack_id") or ""),
-            pack_version=str(data.get("pack_version") or ""),
-        )
+def summary_from_dict(data: Mapping[str, Any]) -> EvidenceSummary:
+    """A stored or uploaded ``EvidenceSummary.as_dict()`` read back, with its types restored."""
+    level = data.get("contraindication_level")
+    series = data.get("series")
+    return EvidenceSummary(
+        credential_types=tuple(str(t) for t in data.get("credential_types") or ()),
+        code_colour=data.get("code_colour"),
+        doses=int(data.get("doses") or 0),
+        series=int(series) if series is not None else None,
+        completed=bool(data.get("completed")),
+        contraindication_level=int(level) if level is not None else None,
+        age_band=str(data.get("age_band") or "unknown"),
+        registered=bool(data.get("registered")),
+        failed=tuple(str(f) for f in data.get("failed") or ()),
+        pack_id=str(data.get("pack_id") or ""),
+        pack_version=str(data.get("pack_version") or ""),
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -163,7 +130,7 @@ class CheckRecord:
             at=datetime.fromisoformat(str(data["at"])),
             outcome=Outcome(data["outcome"]),
             reasons=tuple(str(r) for r in data.get("reasons") or ()),
-            summary=EvidenceSummary.from_dict(data.get("summary") or {}),
+            summary=summary_from_dict(data.get("summary") or {}),
             subject_hash=data.get("subject_hash"),
             bundle_version=int(data["bundle_version"]),
             stale=bool(data.get("stale")),

@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
-from jointcheck.checkpoint.model import EvidenceSummary, Outcome, Registration
+from jointcheck.checkpoint.model import Outcome, Registration
 from jointcheck.credentials.model import Verification
-from jointcheck.policy import IdCardLookup
+from jointcheck.policy import EvidenceSummary, IdCardLookup
 
 
 @dataclass(frozen=True, slots=True)

@@ -80,7 +80,7 @@ def register(
         at=at,
         outcome=Outcome.ADMIT_REGISTERED,
         reasons=tuple(dict.fromkeys(reasons)),
-        summary=dataclasses.replace(persuaded.summary, registered=True),
+        summary=persuaded.summary._replace(registered=True),
         device_id=checkpoint.station.device_id,
         entrance_id=checkpoint.station.entrance_id,
         bundle_version=checkpoint.bundle_version,

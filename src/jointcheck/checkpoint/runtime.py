@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from jointcheck.checkpoint.bundle import Bundle
-from jointcheck.checkpoint.model import EvidenceSummary, Outcome, Station
+from jointcheck.checkpoint.model import Outcome, Station
 from jointcheck.checkpoint.ports import LedgerPort, PolicyResult, Presented
 from jointcheck.checkpoint.scan import Checkpoint, new_id
 from jointcheck.credentials.keys import NoRevocations, Revocations
@@ -75,7 +75,7 @@ class PolicyDecider:
         return PolicyResult(
             outcome=outcome,
             reasons=tuple(str(c.value) for c in codes),
-            summary=EvidenceSummary.from_dict(decision.summary.as_dict()),
+            summary=decision.summary,
             masked_name=decision.person.name,
             message_zh="；".join(zh),
             message_en="; ".join(en),

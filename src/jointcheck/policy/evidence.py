@@ -115,19 +115,23 @@ class Evidence:
 
 
 class EvidenceSummary(NamedTuple):
-    """A decision's evidence without personal data, as stored by checkpoints and reports."""
+    """A decision's evidence without personal data, as stored by checkpoints and reports.
 
-    credential_types: tuple[str, ...]
-    code_colour: str | None
-    doses: int
-    series: int | None
-    completed: bool
-    contraindication_level: int | None
-    age_band: str
-    registered: bool
-    failed: tuple[str, ...]
-    pack_id: str
-    pack_version: str
+    ``age_band`` is a coarse band (``<3``, ``3-11``, ``12-17``, ``18-59``, ``60+``), never the
+    date of birth. The defaults describe a check stored without these facts.
+    """
+
+    credential_types: tuple[str, ...] = ()
+    code_colour: str | None = None
+    doses: int = 0
+    series: int | None = None
+    completed: bool = False
+    contraindication_level: int | None = None
+    age_band: str = "unknown"
+    registered: bool = False
+    failed: tuple[str, ...] = ()
+    pack_id: str = ""
+    pack_version: str = ""
 
     def as_dict(self) -> dict[str, object]:
         return {

@@ -23,11 +23,11 @@ from sqlalchemy.orm import Session
 
 from jointcheck.checkpoint.model import (
     CheckRecord,
-    EvidenceSummary,
     Outcome,
     OverrideRecord,
     RegistrationIn,
 )
+from jointcheck.policy import EvidenceSummary
 from jointcheck.security.pii import FieldCipher
 from jointcheck.store.checkpoint_ingest import insert_checks
 from jointcheck.store.checkpoint_models import (
