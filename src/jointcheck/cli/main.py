@@ -8,7 +8,18 @@ from __future__ import annotations
 import typer
 
 from jointcheck import __version__
-from jointcheck.cli import bench, certlogic, checkpoint, credentials, db, demo, policy, serve, trust
+from jointcheck.cli import (
+    bench,
+    certlogic,
+    checkpoint,
+    credentials,
+    db,
+    demo,
+    policy,
+    revocation,
+    serve,
+    trust,
+)
 
 app = typer.Typer(
     name="jointcheck",
@@ -26,7 +37,7 @@ app.add_typer(db.app, name="db")
 app.add_typer(demo.app, name="demo")
 app.add_typer(trust.keys_app, name="keys")
 app.add_typer(trust.trust_app, name="trust")
-app.add_typer(trust.revocation_app, name="revocation")
+app.add_typer(revocation.revocation_app, name="revocation")
 app.add_typer(credentials.issue_app, name="issue")
 app.command(name="verify")(credentials.verify)
 app.command(name="checkpoint")(checkpoint.run)

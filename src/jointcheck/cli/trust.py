@@ -1,9 +1,10 @@
-"""``jointcheck keys|trust|revocation``: the district's key material, trust list and revocations.
+"""``jointcheck keys|trust``: the district's key material and trust list.
 
-Operators work on a plain working file (trust list: the JSON payload; revocation list: one
-``kind value`` per line), then ``sign`` it with the district root key into the document that
-checkpoints pin and load (docs/issuance.md). Exit status: 0 done, 1 a signed document was
-refused (forged, outdated), 2 a file or an option could not be used.
+Operators work on a plain working file (the trust list's JSON payload), then ``sign`` it with
+the district root key into the document that checkpoints pin and load (docs/issuance.md); the
+revocation list has the same cycle in ``cli/revocation.py``, which shares this module's
+helpers. Exit status: 0 done, 1 a signed document was refused (forged, outdated), 2 a file or
+an option could not be used.
 """
 
 from __future__ import annotations
@@ -22,16 +23,13 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from rich.console import Console
 from rich.table import Table
 
-from jointcheck.credentials import keyfiles, revocation, shc_keys, trust
+from jointcheck.credentials import keyfiles, shc_keys, trust
 from jointcheck.credentials.keyfiles import PrivateKey
 from jointcheck.credentials.keys import Role, TrustedKey
 from jointcheck.errors import JointcheckError, KeyMaterialError, TrustListError
 
 keys_app = typer.Typer(help="Create the district's keys (0600 PEM files).", no_args_is_help=True)
 trust_app = typer.Typer(help="Build, sign and inspect the trust list.", no_args_is_help=True)
-revocation_app = typer.Typer(
-    help="Build, sign and inspect the revocation list.", no_args_is_help=True
-)
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -70,7 +68,8 @@ def load_root_key(path: Path | None, env: str | None) -> ec.EllipticCurvePrivate
     return key
 
 
-def _read(path: Path) -> bytes:
+def read_file(path: Path) -> bytes:
+    """The bytes of PATH, or a TrustListError (exit status 2 under ``faults_exit_2``)."""
     try:
         return path.read_bytes()
     except OSError as exc:
@@ -79,7 +78,7 @@ def _read(path: Path) -> bytes:
 
 def _read_payload(path: Path) -> dict[str, Any]:
     try:
-        payload = json.loads(_read(path))
+        payload = json.loads(read_file(path))
     except ValueError as exc:
         raise TrustListError(f"{path} is not JSON") from exc
     if not isinstance(payload, dict):
@@ -166,7 +165,7 @@ def trust_add_issuer(
     not_after: str | None = typer.Option(None, "--not-after", help="ISO 8601 instant"),
 ) -> None:
     """Add an issuer key with its roles (and level, for a medical institution)."""
-    data = _read(public_key)
+    data = read_file(public_key)
     key = keyfiles.public_key_from_bytes(data, str(public_key))
     spki = key.public_bytes(
         serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
@@ -193,7 +192,7 @@ def trust_import_dsc(
     """Import DCC signing certificates (kid: first 8 bytes of SHA-256 of the DER, hcert A.1)."""
     payload = _read_payload(work)
     for path in certificates:
-        certificate = keyfiles.certificate_from_bytes(_read(path), str(path))
+        certificate = keyfiles.certificate_from_bytes(read_file(path), str(path))
         payload = trust.add_issuer(payload, trust.dsc_entry(certificate))
         typer.echo(f"imported {path}: kid {_kid_text(keyfiles.kid_for_certificate(certificate))}")
     _write_payload(work, payload)
@@ -207,7 +206,7 @@ def trust_import_jwks(
     jwks: Path = typer.Argument(..., help="the issuer's .well-known/jwks.json"),
 ) -> None:
     """Import a SMART Health Card issuer's signing keys (role shc_issuer, bound to ISS)."""
-    entries = shc_keys.jwks_trust_entries(iss, _read(jwks))
+    entries = shc_keys.jwks_trust_entries(iss, read_file(jwks))
     if not entries:
         raise TrustListError(f"{jwks} holds no ES256 signing key (kty EC, use sig, alg ES256)")
     payload = _read_payload(work)
@@ -281,7 +280,7 @@ def trust_inspect(
     root: Path | None = typer.Option(None, "--root", help="pinned root public key: verify"),
 ) -> None:
     """Show a trust list; with --root, verify its signature first (exit 1 if forged)."""
-    data = _read(path)
+    data = read_file(path)
     signed = b'"signature"' in data
     if root is not None:
         try:
@@ -298,110 +297,3 @@ def trust_inspect(
     console.print(f"trust list version {listed.version}, district {listed.district or '-'}")
     console.print(f"issued at {listed.issued_at.isoformat() if listed.issued_at else '-'}; {state}")
     console.print(_issuer_table(listed.keys))
-
-
-# --- revocation list -----------------------------------------------------------------------
-
-_KIND_HELP = "uvci (the UVCI itself), uvci-hash, rid (<kid>.<rid>[.<timestamp>]), credential_id"
-
-
-def _append(work: Path, lines: list[str]) -> None:
-    try:
-        with work.open("a", encoding="utf-8") as out:
-            out.writelines(line + "\n" for line in lines)
-    except OSError as exc:
-        raise TrustListError(f"cannot write {work}: {exc.strerror}") from exc
-
-
-@revocation_app.command("add")
-@faults_exit_2
-def revocation_add(
-    work: Path = typer.Argument(..., help="revocation working file (created if missing)"),
-    kind: str = typer.Argument(..., help=_KIND_HELP),
-    values: list[str] = typer.Argument(..., help="the entries to revoke"),
-) -> None:
-    """Add entries to the working file (UVCIs are stored hashed, never in clear)."""
-    lines = [revocation.working_line(kind, value) for value in values]
-    _append(work, lines)
-    typer.echo(f"added {len(lines)} entr{'y' if len(lines) == 1 else 'ies'} to {work}")
-
-
-@revocation_app.command("import-shc-crl")
-@faults_exit_2
-def revocation_import_shc_crl(
-    work: Path = typer.Argument(..., help="revocation working file (created if missing)"),
-    iss: str = typer.Argument(..., help="the SMART Health Card issuer URL (the cards' iss)"),
-    crl: Path = typer.Argument(..., help="the issuer's .well-known/crl/<kid>.json"),
-) -> None:
-    """Add a SMART Health Card key's revoked rids, timestamped ones as cut-offs."""
-    shc_keys.check_issuer_url(iss)
-    loaded = shc_keys.load_crl(_read(crl))
-    lines = [f"# SHC CRL of {iss}, kid {loaded.kid}, ctr {loaded.ctr}"]
-    lines += [revocation.working_line(kind, value) for kind, value in loaded.entries()]
-    lines += [revocation.cutoff_line(v, t) for v, t in sorted(loaded.cutoffs.items())]
-    _append(work, lines)
-    typer.echo(
-        f"added kid {loaded.kid}: {len(loaded.revoked)} rid(s), {len(loaded.cutoffs)} cut-off(s)"
-    )
-
-
-@revocation_app.command("sign")
-@faults_exit_2
-def revocation_sign(
-    work: Path = typer.Argument(..., help="revocation working file"),
-    out: Path = typer.Option(..., "--out", help="the signed revocation list to write"),
-    version: int = typer.Option(..., "--version", min=0, help="the list version (only grows)"),
-    key: Path | None = typer.Option(None, "--key", help="district root key (0600 PEM)"),
-    key_env: str | None = typer.Option(None, "--key-env", help="variable holding the root key PEM"),
-) -> None:
-    """Sign the working file into the compact binary list checkpoints load."""
-    entries = revocation.parse_working_file(_read(work).decode("utf-8"))
-    hashes, cutoffs = revocation.compile_entries(entries)
-    data = revocation.encode_revocation_list(
-        hashes,
-        cutoffs=cutoffs,
-        version=version,
-        issued_at=datetime.now(UTC),
-        root_key=load_root_key(key, key_env),
-    )
-    out.write_bytes(data)
-    typer.echo(
-        f"signed revocation list version {version}: {len(hashes)} entries, "
-        f"{len(cutoffs)} rid cut-offs -> {out}"
-    )
-
-
-def _check_line(listed: revocation.RevocationList, item: str) -> str:
-    kind, _, value = item.partition("=")
-    stored_kind, _, stored = revocation.working_line(kind, value).partition(" ")
-    cutoff = listed.rid_cutoff(stored) if stored_kind == revocation.RID else None
-    if listed.is_revoked(stored_kind, stored):
-        return f"{item}: REVOKED"
-    if cutoff is None:
-        return f"{item}: not revoked"
-    return (
-        f"{item}: REVOKED if issued (nbf) before {datetime.fromtimestamp(cutoff, UTC).isoformat()}"
-    )
-
-
-@revocation_app.command("inspect")
-@faults_exit_2
-def revocation_inspect(
-    path: Path = typer.Argument(..., help="a signed revocation list"),
-    root: Path = typer.Option(..., "--root", help="pinned root public key"),
-    check: list[str] = typer.Option([], "--check", help="KIND=VALUE to look up (repeatable)"),
-) -> None:
-    """Verify a revocation list and show its version and size; look entries up."""
-    data = _read(path)
-    try:
-        listed = revocation.open_revocation_list(data, keyfiles.read_public_key(root))
-    except TrustListError as exc:
-        typer.echo(f"refused [{exc.code}]: {exc}")
-        raise typer.Exit(1) from exc
-    typer.echo(f"revocation list version {listed.version}, issued {listed.issued_at.isoformat()}")
-    typer.echo(
-        f"{listed.count} entries, {listed.cutoff_count} rid cut-offs, {len(data)} bytes; "
-        "signature verified"
-    )
-    for item in check:
-        typer.echo(_check_line(listed, item))
