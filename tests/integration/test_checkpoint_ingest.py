@@ -1,0 +1,155 @@
+"""Batch ingest on SQLite and PostgreSQL (issue 4): full-size batches take the bulk path, and
+a batch re-sent in full or in part is stored and counted once; registrations and overrides
+are stored only for a check of the same device at its place."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from datetime import timedelta
+
+import pytest
+from checkpoint_factories import District, make_district
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+
+from jointcheck.security.roles import Principal, Role
+from jointcheck.store.checkpoint_ingest import FEW
+from jointcheck.store.checkpoint_models import (
+    CheckEventRow,
+)
+
+ADMIN = Principal(1, "admin", Role.DISTRICT_ADMIN, "370704")
+OUTCOMES = ("ADMIT", "PERSUADE", "DENY", "ADMIT")
+BIG = 3 * FEW  # more than FEW: the bulk path
+
+
+@pytest.fixture
+def district(settings, registry, tree) -> District:
+    return make_district(settings, registry)
+
+
+@pytest.fixture
+def client(district: District) -> Iterator[TestClient]:
+    from jointcheck.api.app import create_app
+
+    app = create_app(district.settings, clock=district.now)
+    with TestClient(app) as c:
+        yield c
+
+
+def enroll(district: District, place_id: int | None = None, entrance: str = "north"):
+    device, token = district.server.enroll(ADMIN, place_id or district.place_id, entrance, "t")
+    return device, {"authorization": f"Bearer {token}"}
+
+
+def check(device, district: District, i: int = 0, **changes) -> dict:
+    event = {
+        "kind": "check",
+        "id": str(uuid.uuid4()),
+        "device_id": device.id,
+        "place_id": str(device.place_id),
+        "entrance_id": "north",
+        "street_code": device.street_code,
+        "at": (district.now() + timedelta(seconds=i)).isoformat(),
+        "outcome": OUTCOMES[i % len(OUTCOMES)],
+        "reasons": ["VACCINATED"],
+        "summary": {"credential_types": ["health_code"], "code_colour": "green", "doses": 2},
+        "subject_hash": "ab" * 32,
+        "bundle_version": 1,
+    }
+    event.update(changes)
+    return event
+
+
+def registration(device, district: District, check_id: str) -> dict:
+    return {
+        "kind": "registration",
+        "id": str(uuid.uuid4()),
+        "check_id": check_id,
+        "place_id": str(device.place_id),
+        "street_code": device.street_code,
+        "at": district.now().isoformat(),
+        "name": "王小明",
+        "id_number": "11010519491231002X",
+        "phone": "13812345678",
+        "purpose": "探望老人",
+    }
+
+
+def override(device, district: District, check_id: str) -> dict:
+    return {
+        "kind": "override",
+        "id": str(uuid.uuid4()),
+        "check_id": check_id,
+        "device_id": device.id,
+        "place_id": str(device.place_id),
+        "street_code": device.street_code,
+        "at": district.now().isoformat(),
+        "reason": "MEDICAL_EMERGENCY",
+        "staff": "S-001",
+    }
+
+
+def post(client: TestClient, auth: dict, events: list[dict]) -> dict:
+    response = client.post("/api/checkpoint/events", json={"events": events}, headers=auth)
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def expected(events: list[dict]) -> dict[str, int]:
+    outcomes = [e["outcome"] for e in events]
+    return {
+        "checks": len(events),
+        "admitted": outcomes.count("ADMIT"),
+        "persuaded": outcomes.count("PERSUADE"),
+        "denied": outcomes.count("DENY"),
+    }
+
+
+def counts(client: TestClient, auth: dict) -> dict[str, int]:
+    found = client.get("/api/checkpoint/counts", headers=auth).json()["counts"]
+    return {k: found[k] for k in ("checks", "admitted", "persuaded", "denied")}
+
+
+def stored_ids(district: District, table=CheckEventRow) -> list[str]:
+    with district.registry.uow() as uow:
+        return list(uow.session.scalars(select(table.id)))
+
+
+def test_a_full_batch_sent_again_whole_and_in_part_is_stored_and_counted_once(client, district):
+    device, auth = enroll(district)
+    first = [check(device, district, i) for i in range(BIG)]
+    assert sorted(post(client, auth, first)["accepted"]) == sorted(e["id"] for e in first)
+    assert counts(client, auth) == expected(first)
+    # The same batch again (its answer was lost): accepted again, stored and counted once.
+    again = post(client, auth, first)
+    assert sorted(again["accepted"]) == sorted(e["id"] for e in first)
+    assert counts(client, auth) == expected(first)
+    # Half old, half new: only the new ones are added.
+    fresh = [check(device, district, i) for i in range(BIG, 2 * BIG)]
+    mixed = first[: BIG // 2] + fresh
+    assert sorted(post(client, auth, mixed)["accepted"]) == sorted(e["id"] for e in mixed)
+    assert counts(client, auth) == expected(first + fresh)
+    ids = stored_ids(district)
+    assert sorted(ids) == sorted(e["id"] for e in first + fresh)
+
+
+def test_one_id_twice_in_a_full_batch_is_stored_once(client, district):
+    device, auth = enroll(district)
+    events = [check(device, district, i) for i in range(BIG)]
+    post(client, auth, [*events, events[3]])
+    assert sorted(stored_ids(district)) == sorted(e["id"] for e in events)
+    assert counts(client, auth) == expected(events)
+
+
+def test_a_bad_event_in_a_full_batch_leaves_the_rest_stored(client, district):
+    device, auth = enroll(district)
+    events = [check(device, district, i) for i in range(BIG)]
+    bad = check(device, district, outcome="MAYBE")
+    elsewhere = check(device, district, place_id=str(district.other_place_id))
+    answer = post(client, auth, [*events[:5], bad, *events[5:], elsewhere])
+    assert sorted(answer["accepted"]) == sorted(e["id"] for e in events)
+    refused = {r["id"]: r["code"] for r in answer["refused"]}
+    assert refused == {bad["id"]: "EVENT_INVALID", elsewhere["id"]: "PLACE_MISMATCH"}
+    assert counts(client, auth) == expected(events)
