@@ -17,6 +17,7 @@ from jointcheck.api.agent_app import create_agent_app
 from jointcheck.api.agent_transport import HttpTransport
 from jointcheck.bootstrap import DistrictKeyFiles
 from jointcheck.checkpoint.agent import Agent
+from jointcheck.checkpoint.bundle import pem_public_key, root_fingerprint
 from jointcheck.checkpoint.outbox import Outbox
 from jointcheck.checkpoint.sealing import DeviceSealer
 from jointcheck.web.holder import ServerIssuers
@@ -30,9 +31,11 @@ class _Quiet(uvicorn.Server):
 @pytest.fixture
 def agent_url(live_server, tmp_path):
     transport = HttpTransport(live_server.url, enroll_demo_device(live_server, "markets"))
+    # The fingerprint enrollment shows the operator, from the district's public root key.
+    root_public = DistrictKeyFiles.of(live_server.settings).root_public.read_bytes()
     agent = Agent(
         Outbox(tmp_path / "outbox.db"), transport, DeviceSealer(DeviceSealer.new_key()),
-        clock=lambda: datetime.now(UTC),
+        clock=lambda: datetime.now(UTC), root_pin=root_fingerprint(pem_public_key(root_public)),
     )  # fmt: skip
     agent.start()
     assert agent.sync() is not None

@@ -15,6 +15,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 
 from jointcheck.api.checkpoint_service import BundleSource, CheckpointServer
 from jointcheck.bootstrap import Registry
+from jointcheck.checkpoint.bundle import root_fingerprint
 from jointcheck.config import Settings
 from jointcheck.credentials import issue, trust
 from jointcheck.credentials.keyfiles import kid_for_spki, write_signing_key
@@ -31,6 +32,8 @@ def _key(seed: int) -> ec.EllipticCurvePrivateKey:
 
 
 ROOT, HEALTH, VACCINATION = _key(1), _key(2), _key(3)
+# What enrollment shows the operator, and the agent is started with (--root-key).
+ROOT_FINGERPRINT = root_fingerprint(ROOT.public_key())
 
 
 @dataclass
@@ -47,15 +50,21 @@ class District:
         return self.clock[0]
 
 
-def _write_trust(var: Path) -> None:
-    (var / "trust").mkdir(parents=True)
-    (var / "secrets").mkdir(parents=True)
-    write_signing_key(var / "secrets" / "root.key.pem", ROOT)
+def write_root(var: Path, root: ec.EllipticCurvePrivateKey) -> None:
+    """ROOT as the district root key the server signs bundles with and offers to devices."""
+    (var / "secrets" / "root.key.pem").unlink(missing_ok=True)  # a key is never overwritten
+    write_signing_key(var / "secrets" / "root.key.pem", root)
     (var / "trust" / "root.pub.pem").write_bytes(
-        ROOT.public_key().public_bytes(
+        root.public_key().public_bytes(
             serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
         )
     )
+
+
+def _write_trust(var: Path) -> None:
+    (var / "trust").mkdir(parents=True)
+    (var / "secrets").mkdir(parents=True)
+    write_root(var, ROOT)
     body = trust.new_payload(1, DISTRICT, NOW - timedelta(days=30))
     for seed, key, roles in (
         (2, HEALTH, [Role.HEALTH_CODE_ISSUER]),

@@ -3,23 +3,41 @@ no network, keeps what it decided, and the server ends with every check exactly 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from checkpoint_factories import District, health_code, make_district, vaccination
+from checkpoint_factories import (
+    ROOT,
+    ROOT_FINGERPRINT,
+    District,
+    health_code,
+    make_district,
+    vaccination,
+    write_root,
+)
+from cryptography.hazmat.primitives.asymmetric import ec
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
+from typer.testing import CliRunner
 
+from jointcheck.api import agent_transport
+from jointcheck.api.agent_app import create_agent_app
 from jointcheck.api.agent_transport import HttpTransport
 from jointcheck.api.app import create_app
 from jointcheck.checkpoint.agent import Agent
+from jointcheck.checkpoint.bundle import root_fingerprint
 from jointcheck.checkpoint.model import Registration
 from jointcheck.checkpoint.outbox import Outbox
+from jointcheck.checkpoint.reasons import trust_message
 from jointcheck.checkpoint.sealing import DeviceSealer
 from jointcheck.checkpoint.sync import Unreachable
+from jointcheck.cli import checkpoint as checkpoint_cli
+from jointcheck.cli.main import app as cli_app
 from jointcheck.credentials.model import CodeColour
+from jointcheck.errors import InputError, TrustListError
 from jointcheck.security.roles import Principal, Role
 from jointcheck.store.checkpoint_models import CheckEventRow, DeviceRow
 
@@ -54,7 +72,10 @@ def client(district: District) -> Iterator[TestClient]:
 def make_agent(district: District, client: TestClient, folder: Path) -> tuple[Agent, Switchable]:
     _, token = district.server.enroll(ADMIN, district.place_id, "north", "terminal")
     transport = Switchable("http://testserver", token, client=client)
-    agent = Agent(Outbox(folder / "outbox.db"), transport, DeviceSealer(bytes(32)), district.now)
+    agent = Agent(
+        Outbox(folder / "outbox.db"), transport, DeviceSealer(bytes(32)), district.now,
+        root_pin=ROOT_FINGERPRINT,
+    )  # fmt: skip
     agent.start()
     assert agent.sync() is not None
     return agent, transport
@@ -139,3 +160,137 @@ def test_a_revoked_terminal_cannot_upload(client, district, tmp_path):
     assert agent.sync() is None
     assert agent.status().backlog == 1
     assert stored_checks(district) == 0
+
+
+# The district root key pinned at enrollment (issue 4) -----------------------------------------
+OTHER_ROOT = ec.derive_private_key(20_001, ec.SECP256R1())
+OTHER_FINGERPRINT = root_fingerprint(OTHER_ROOT.public_key())
+
+
+def new_agent(district: District, client: TestClient, folder: Path, pin: str | None) -> Agent:
+    _, token = district.server.enroll(ADMIN, district.place_id, "north", "terminal")
+    transport = Switchable("http://testserver", token, client=client)
+    return Agent(Outbox(folder / "outbox.db"), transport, DeviceSealer(bytes(32)), district.now,
+                 root_pin=pin)  # fmt: skip
+
+
+def test_enrollment_shows_the_fingerprint_the_agent_pins(client, district, tmp_path):
+    assert district.server.root_fingerprint() == ROOT_FINGERPRINT
+    assert len(ROOT_FINGERPRINT) == 79
+    assert ROOT_FINGERPRINT.count(":") == 15
+    # The same pin however it is typed, or from the PEM file of the public key.
+    pem = district.settings.var_dir / "trust" / "root.pub.pem"
+    loose = "sha256:" + ROOT_FINGERPRINT.replace(":", "").lower()
+    assert checkpoint_cli.root_pin(loose) == checkpoint_cli.root_pin(str(pem)) == ROOT_FINGERPRINT
+    agent, _ = make_agent(district, client, tmp_path)
+    assert agent.outbox.get_meta("root_public_key") == pem.read_text()
+    assert agent.status().bundle_version == 1
+    assert agent.outbox.refusals() == []
+
+
+def test_no_pin_and_no_state_refuses_before_any_contact(client, district, tmp_path):
+    agent = new_agent(district, client, tmp_path, None)
+    agent.transport.up = False  # were it contacted, it would be Unreachable instead
+    with pytest.raises(TrustListError) as refused:
+        agent.start()
+    assert refused.value.code == "ROOT_PIN_REQUIRED"
+    assert agent.outbox.get_meta("station") is None
+    with pytest.raises(InputError):
+        agent.scan([[health_code(district)]])
+
+
+def test_a_wrong_pin_refuses_at_start_and_pins_nothing(client, district, tmp_path):
+    agent = new_agent(district, client, tmp_path, OTHER_FINGERPRINT)
+    with pytest.raises(TrustListError) as refused:
+        agent.start()
+    assert refused.value.code == "ROOT_PIN_MISMATCH"
+    assert agent.outbox.get_meta("root_public_key") is None
+    assert agent.outbox.get_meta("station") is None
+    assert [r.code for r in agent.outbox.refusals()] == ["ROOT_PIN_MISMATCH"]
+    # A sync later does not pin it either, and uploads nothing.
+    assert agent.sync() is None
+    assert agent.outbox.get_meta("root_public_key") is None
+
+
+def test_a_pin_other_than_the_one_in_the_state_is_refused(client, district, tmp_path):
+    agent, transport = make_agent(district, client, tmp_path)
+    again = Agent(agent.outbox, transport, DeviceSealer(bytes(32)), district.now,
+                  root_pin=OTHER_FINGERPRINT)  # fmt: skip
+    with pytest.raises(TrustListError) as refused:
+        again.start()
+    assert refused.value.code == "ROOT_PIN_MISMATCH"
+
+
+def test_a_server_that_switches_root_key_is_refused_and_recorded(client, district, tmp_path):
+    agent, transport = make_agent(district, client, tmp_path)
+    var = district.settings.var_dir
+    write_root(var, OTHER_ROOT)  # the server now signs, and offers, another root key
+    assert district.server.publish() == 2
+    before = agent.scan([[health_code(district)]])[0]
+    assert agent.sync() is None
+    status = agent.status()
+    assert (status.online, status.last_error) == (True, "BUNDLE_UNTRUSTED")
+    assert (status.bundle_refused, status.bundle_version) == ("BUNDLE_UNTRUSTED", 1)
+    assert status.refused_since == district.now()
+    # Nothing went to a server whose bundle is refused: the check waits in the outbox.
+    assert (status.backlog, stored_checks(district)) == (1, 0)
+    assert agent.outbox.get(before.check_id)["bundle_version"] == 1
+    district.clock[0] += timedelta(minutes=5)
+    agent.sync()
+    (spell,) = agent.outbox.refusals()
+    assert (spell.code, spell.times, spell.ended_at) == ("BUNDLE_UNTRUSTED", 2, None)
+    assert spell.last_at == district.now()
+    # It keeps deciding with the last good bundle, and says so on the entrance page.
+    during = agent.scan([[health_code(district), vaccination(district)]])[0]
+    assert during.outcome == "ADMIT"
+    assert agent.outbox.get(during.check_id)["bundle_version"] == 1
+    page_client = TestClient(create_agent_app(agent))
+    page = page_client.get("/").text
+    key = re.search(r'name="agent-key" content="([^"]+)"', page).group(1)
+    shown = page_client.get("/api/agent/counts", headers={"x-agent-key": key}).json()["status"]
+    assert shown["bundle_refused"] == "BUNDLE_UNTRUSTED"
+    assert 'data-status="refused-BUNDLE_UNTRUSTED"' in page
+    assert "区根密钥" in page
+    # A restart keeps the pinned key and the record, even with no pin given.
+    transport.up = False
+    again = Agent(agent.outbox, transport, DeviceSealer(bytes(32)), district.now)
+    again.start()
+    assert again.status().bundle_refused == "BUNDLE_UNTRUSTED"
+    assert again.status().bundle_version == 1
+    # The district's own key signs again: the bundle is taken, the spell ends, uploads resume.
+    transport.up = True
+    write_root(var, ROOT)
+    assert district.server.publish() == 3
+    report = again.sync()
+    assert report is not None
+    assert report.uploaded == 2
+    assert again.status().bundle_version == 3
+    assert again.status().bundle_refused == ""
+    assert again.outbox.refusals()[0].ended_at == district.now()
+
+
+def test_the_cli_refuses_to_start_with_exit_code_2(client, district, tmp_path, monkeypatch):
+    _, token = district.server.enroll(ADMIN, district.place_id, "north", "terminal")
+
+    class InProcess(HttpTransport):  # the real client, to the app in this process
+        def __init__(self, server: str, token: str) -> None:
+            super().__init__(server, token, client=client)
+
+    monkeypatch.setattr(agent_transport, "HttpTransport", InProcess)
+    runner = CliRunner()
+    base = ["checkpoint", "--server", "http://testserver", "--token", token]
+    data = tmp_path / "agent"
+    cases = (
+        ([], "ROOT_PIN_REQUIRED"),
+        (["--root-key", "3F2A:91C0"], "ROOT_PIN_INVALID"),
+        (["--root-key", OTHER_FINGERPRINT], "ROOT_PIN_MISMATCH"),
+    )
+    for extra, code in cases:
+        result = runner.invoke(cli_app, [*base, *extra, "--data", str(data)])
+        assert result.exit_code == 2, result.output
+        assert f"{code}: " in result.output
+        zh, en = trust_message(code)
+        assert zh in result.output
+        assert en in result.output
+    # Nothing was pinned by the refused starts.
+    assert Outbox(data / "outbox.db").get_meta("root_public_key") is None

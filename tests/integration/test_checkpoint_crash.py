@@ -24,7 +24,7 @@ from pathlib import Path
 import httpx
 import pytest
 import uvicorn
-from checkpoint_factories import health_code, make_district, vaccination
+from checkpoint_factories import ROOT_FINGERPRINT, health_code, make_district, vaccination
 from sqlalchemy import select
 
 from jointcheck.api.app import create_app
@@ -90,7 +90,8 @@ def run_server(settings: Settings, port: int) -> None:
 
 
 def run_agent(server_url: str, token: str, port: int, data: Path) -> None:
-    checkpoint_cli.run(server=server_url, token=token, port=port, data=data, sync_interval=0.2)
+    checkpoint_cli.run(server=server_url, token=token, root_key=ROOT_FINGERPRINT, port=port,
+                       data=data, sync_interval=0.2)  # fmt: skip
 
 
 def scan_until_stopped(base: str, key: str, codes: list[list[str]], stop: threading.Event,

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from checkpoint_factories import District, make_district
+from checkpoint_factories import ROOT_FINGERPRINT, District, make_district
 from fastapi.testclient import TestClient
 
 from jointcheck.api.app import create_app
@@ -55,6 +55,8 @@ def test_street_staff_enroll_in_their_street_only(app, district):
     assert mine.status_code == 200
     assert mine.json()["token"]
     assert "BEGIN PUBLIC KEY" in mine.json()["root_public_key"]
+    # The fingerprint the operator gives the agent (--root-key) comes with the token.
+    assert mine.json()["root_fingerprint"] == ROOT_FINGERPRINT
     other = enroll(staff, district.other_place_id)
     assert other.status_code == 400
     assert other.json()["error"]["code"] == "PLACE_UNKNOWN"

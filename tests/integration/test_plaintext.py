@@ -147,6 +147,7 @@ class Entrance:
     token: str
     issuer: issue.IssuingKey
     subject_key: bytes
+    root_pin: str
 
     def health_code(self, person: DemoPerson) -> str:
         form = person.form
@@ -183,7 +184,9 @@ def entrance(registry: Registry) -> Iterator[Entrance]:
     _, token = server.enroll(_account(registry, "admin"), shop, "", "plaintext test")
     issuer = issue.IssuingKey.of(read_signing_key(files.health_code_issuer))
     with TestClient(create_app(settings, clock=lambda: NOW)) as client:
-        yield Entrance(client, token, issuer, read_subject_key(files.subject))
+        yield Entrance(
+            client, token, issuer, read_subject_key(files.subject), server.root_fingerprint()
+        )
 
 
 def agent_outbox(registry: Registry, demo: DemoDistrict, var_dir: Path) -> None:
@@ -195,7 +198,7 @@ def agent_outbox(registry: Registry, demo: DemoDistrict, var_dir: Path) -> None:
     with entrance(registry) as at:
         transport = HttpTransport("http://testserver", at.token, client=at.client)
         outbox = Outbox(folder / "outbox.db")
-        agent = Agent(outbox, transport, DeviceSealer(bytes(32)), lambda: NOW)
+        agent = Agent(outbox, transport, DeviceSealer(bytes(32)), lambda: NOW, root_pin=at.root_pin)
         agent.start()
         assert agent.sync() is not None
         persuaded = agent.scan([[at.health_code(person)]])[0]

@@ -125,6 +125,12 @@ def counts_json(agent: Agent) -> dict[str, Any]:
             "backlog": status.backlog,
             "skew_ms": status.skew_ms,
             "last_error": status.last_error,
+            # A bundle refused (not signed by the pinned root key...): the page says so while
+            # the agent decides with its last good bundle.
+            "bundle_refused": status.bundle_refused,
+            "refused_since": (
+                status.refused_since.isoformat() if status.refused_since is not None else None
+            ),
         },
     }
 

@@ -47,7 +47,11 @@ async def server_time(request: Request) -> dict[str, str]:
 
 @api.post("/devices", dependencies=[Depends(csrf_header_checked)])
 def enroll(body: EnrollIn, principal: EnrollerDep, server: ServerDep) -> dict[str, Any]:
-    """Enroll a device for a place (and entrance) in the caller's scope; the token once."""
+    """Enroll a device for a place (and entrance) in the caller's scope; the token once.
+
+    With it the district root key's fingerprint, which the operator gives the agent
+    (``--root-key``): the agent pins the root key only if the server offers that one.
+    """
     device, token = server.enroll(principal, body.place_id, body.entrance, body.label)
     return {
         "device_id": device.id,
@@ -55,6 +59,7 @@ def enroll(body: EnrollIn, principal: EnrollerDep, server: ServerDep) -> dict[st
         "place_id": device.place_id,
         "street_code": device.street_code,
         "root_kid": device.root_kid,
+        "root_fingerprint": server.root_fingerprint(),
         "root_public_key": public_pem(server.root_public()).decode("ascii"),
     }
 
@@ -80,6 +85,7 @@ def device_info(device: DeviceDep, server: ServerDep) -> dict[str, Any]:
             "category": station.category,
         },
         "root_kid": device.root_kid,
+        "root_fingerprint": server.root_fingerprint(),
         "root_public_key": public_pem(server.root_public()).decode("ascii"),
     }
 

@@ -20,7 +20,13 @@ from cryptography.hazmat.primitives.asymmetric import ec
 
 from jointcheck.api.checkpoint_lookup import lookup_id_document
 from jointcheck.bootstrap import Registry
-from jointcheck.checkpoint.bundle import Bundle, accept_bundle, root_kid, sign_bundle
+from jointcheck.checkpoint.bundle import (
+    Bundle,
+    accept_bundle,
+    root_fingerprint,
+    root_kid,
+    sign_bundle,
+)
 from jointcheck.checkpoint.model import (
     TONES,
     CheckRecord,
@@ -104,6 +110,10 @@ class CheckpointServer:
         if not isinstance(key, ec.EllipticCurvePublicKey):
             raise ConfigError("the district root key must be ECDSA P-256")
         return key
+
+    def root_fingerprint(self) -> str:
+        """The root key's SHA-256 fingerprint, grouped: shown at enrollment, pinned by the agent."""
+        return root_fingerprint(self.root_public())
 
     def publish(self, max_age: timedelta | None = None) -> int:
         """Sign the current trust list, revocations and pack into a new bundle version."""

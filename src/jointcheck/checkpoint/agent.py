@@ -4,6 +4,12 @@ Every decision is written to the outbox (durably) before it is returned, so a ch
 result the staff saw is never lost, whatever happens to the process next (issue 4: the
 SIGKILL test). The bundle, the station and the pinned root key are kept in the outbox's
 ``meta`` table, so the agent restarts offline with what it had.
+
+The district root key is pinned at enrollment, not trusted on first use: the operator gives
+the agent the key's fingerprint shown at enrollment (``root_pin``), and the first contact
+keeps the server's root key only when it has that fingerprint. From then on a bundle not
+signed by the pinned key is refused and recorded, nothing is uploaded to the server that
+offered it, and the agent goes on deciding with its last good bundle.
 """
 
 from __future__ import annotations
@@ -15,10 +21,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from jointcheck.checkpoint.bundle import accept_bundle
+from jointcheck.checkpoint.bundle import (
+    accept_bundle,
+    parse_fingerprint,
+    pem_public_key,
+    root_fingerprint,
+)
 from jointcheck.checkpoint.model import (
     TONES,
     CheckRecord,
@@ -31,6 +41,7 @@ from jointcheck.checkpoint.model import (
 )
 from jointcheck.checkpoint.outbox import Outbox, district_day
 from jointcheck.checkpoint.ports import MemoryLedger
+from jointcheck.checkpoint.reasons import TrustReason
 from jointcheck.checkpoint.registration import override, override_screen, register
 from jointcheck.checkpoint.runtime import Runtime, checkpoint_for, open_runtime
 from jointcheck.checkpoint.scan import Checkpoint
@@ -61,6 +72,9 @@ class AgentStatus:
     backlog: int
     skew_ms: int | None
     last_error: str
+    # The code of the refusal going on (a bundle not signed by the pinned key...), or "".
+    bundle_refused: str = ""
+    refused_since: datetime | None = None
 
 
 def _station(data: dict[str, Any]) -> Station:
@@ -81,8 +95,11 @@ class Agent:
         sealer: DeviceSealer,
         clock: Callable[[], datetime],
         clock_skew: timedelta = timedelta(seconds=30),
+        root_pin: str | None = None,
     ) -> None:
         self.outbox = outbox
+        # The root key's fingerprint from enrollment (``bundle.root_fingerprint``).
+        self.root_pin = parse_fingerprint(root_pin) if root_pin else None
         self.transport = transport
         self.sealer = sealer
         self.clock = clock
@@ -95,28 +112,61 @@ class Agent:
 
     # Set-up ----------------------------------------------------------------------------------
     def start(self) -> None:
-        """Load what the outbox kept; enroll the station and pin the root key when new."""
+        """Check the pin, load what the outbox kept; enroll the station when new.
+
+        Raises ``TrustListError`` (and pins nothing) with ROOT_PIN_REQUIRED when there is
+        neither a pin nor a key pinned earlier, and ROOT_PIN_MISMATCH when the pin is not the
+        key pinned earlier or the server offers another root key at the first contact.
+        """
+        pinned = self.outbox.get_meta(META_ROOT)
+        if pinned is None and self.root_pin is None:
+            raise TrustListError(
+                "no district root key pinned: give --root-key (the fingerprint from enrollment)",
+                code=TrustReason.ROOT_PIN_REQUIRED,
+            )
+        if pinned is not None and self.root_pin is not None:
+            held = root_fingerprint(pem_public_key(pinned))
+            if held != self.root_pin:
+                raise TrustListError(
+                    f"this terminal's state pins root key {held}, not {self.root_pin}",
+                    code=TrustReason.ROOT_PIN_MISMATCH,
+                )
         if self.outbox.get_meta(META_STATION) is None:
             self._first_contact()
         document = self.outbox.get_meta(META_BUNDLE)
         if document is not None:
             self._use_bundle(document.encode(), None)
 
+    def _expected_fingerprint(self) -> str:
+        pinned = self.outbox.get_meta(META_ROOT)
+        if pinned is not None:
+            return root_fingerprint(pem_public_key(pinned))
+        if self.root_pin is None:
+            raise TrustListError("no district root key pinned", code=TrustReason.ROOT_PIN_REQUIRED)
+        return self.root_pin
+
     def _first_contact(self) -> None:
+        """Learn the station; keep the server's root key only if it is the pinned one."""
+        expected = self._expected_fingerprint()
         info = self.transport.device()
-        # Trust on first use, authenticated by the enrollment token: from here on only
-        # bundles signed by this key are accepted (issue 4: root key pinned at enrollment).
-        self.outbox.set_meta(META_ROOT, str(info["root_public_key"]))
-        self.outbox.set_meta(META_STATION, json.dumps(info["station"]))
+        offered = str(info.get("root_public_key") or "")
+        try:
+            fingerprint = root_fingerprint(pem_public_key(offered))
+        except TrustListError:
+            fingerprint = "none"
+        if fingerprint != expected:
+            detail = f"the server offers root key {fingerprint}, not the pinned {expected}"
+            self.outbox.record_refusal(self.clock(), TrustReason.ROOT_PIN_MISMATCH, detail)
+            raise TrustListError(detail, code=TrustReason.ROOT_PIN_MISMATCH)
+        # The station and the pinned key are kept together: never one without the other.
+        self.outbox.set_metas({META_ROOT: offered, META_STATION: json.dumps(info["station"])})
+        self.outbox.end_refusal(self.clock())
 
     def _root(self) -> ec.EllipticCurvePublicKey:
         pem = self.outbox.get_meta(META_ROOT)
         if pem is None:
             raise TrustListError("no pinned root key", code="ROOT_KEY_MISSING")
-        key = serialization.load_pem_public_key(pem.encode())
-        if not isinstance(key, ec.EllipticCurvePublicKey):
-            raise TrustListError("the pinned root key is not ECDSA", code="ROOT_KEY_MISSING")
-        return key
+        return pem_public_key(pem)
 
     @property
     def station(self) -> Station:
@@ -205,21 +255,35 @@ class Agent:
         return self.outbox.counts(district_day(self.clock()))
 
     # Sync ------------------------------------------------------------------------------------
+    def _take_bundle(self, document: bytes) -> None:
+        """A fetched bundle, before anything is uploaded: a refusal is recorded, and one that
+        is not the pinned key's (BUNDLE_UNTRUSTED, BUNDLE_FORGED) ends the round."""
+        with self._lock:
+            current = self._runtime.bundle.version if self._runtime else None
+        try:
+            self._use_bundle(document, current)
+        except TrustListError as exc:
+            self.outbox.record_refusal(self.clock(), exc.code, str(exc))
+            if exc.code != TrustReason.BUNDLE_OUTDATED:
+                raise
+            # Signed by the pinned key, only older (a server restored from a backup): the
+            # device keeps its newer bundle and still uploads.
+            return
+        self.outbox.end_refusal(self.clock())
+
     def sync(self) -> SyncReport | None:
-        """One round with the server; None when it cannot be reached."""
+        """One round with the server; None when it cannot be reached or is refused."""
         try:
             if self.outbox.get_meta(META_STATION) is None:
                 self._first_contact()
-            report = sync_once(self.outbox, self.transport, self.sealer, self.clock)
-            if report.bundle is not None:
-                with self._lock:
-                    current = self._runtime.bundle.version if self._runtime else None
-                self._use_bundle(report.bundle, current)
+            report = sync_once(
+                self.outbox, self.transport, self.sealer, self.clock, self._take_bundle
+            )
         except Unreachable as exc:
             self._online, self._last_error = False, str(exc) or "unreachable"
             return None
         except TrustListError as exc:
-            # A forged or older bundle is refused; the agent keeps deciding on its own.
+            # A bundle not signed by the pinned key: the agent keeps deciding on its own.
             self._online, self._last_error = True, exc.code
             return None
         self._online, self._last_error = True, ""
@@ -228,6 +292,7 @@ class Agent:
     def status(self) -> AgentStatus:
         with self._lock:
             runtime = self._runtime
+        refusal = self.outbox.open_refusal()
         return AgentStatus(
             online=self._online,
             bundle_version=runtime.bundle.version if runtime else None,
@@ -235,6 +300,8 @@ class Agent:
             backlog=self.outbox.backlog(),
             skew_ms=self.outbox.last_skew_ms(),
             last_error=self._last_error,
+            bundle_refused=refusal.code if refusal else "",
+            refused_since=refusal.first_at if refusal else None,
         )
 
 

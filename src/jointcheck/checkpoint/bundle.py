@@ -27,6 +27,8 @@ from jointcheck.errors import TrustListError
 
 FORMAT = "jointcheck-bundle/1"
 DEFAULT_MAX_AGE = timedelta(hours=24)
+FINGERPRINT_DIGITS = 64
+FINGERPRINT_GROUP = 4
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,12 +61,60 @@ class Bundle:
         }
 
 
-def root_kid(public_key: ec.EllipticCurvePublicKey) -> str:
-    """First 8 bytes of SHA-256 of the DER SubjectPublicKeyInfo, hex: the pinned key's id."""
+def _spki_digest(public_key: ec.EllipticCurvePublicKey) -> bytes:
     der = public_key.public_bytes(
         serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
     )
-    return hashlib.sha256(der).digest()[:8].hex()
+    return hashlib.sha256(der).digest()
+
+
+def root_kid(public_key: ec.EllipticCurvePublicKey) -> str:
+    """First 8 bytes of SHA-256 of the DER SubjectPublicKeyInfo, hex: the pinned key's id."""
+    return _spki_digest(public_key)[:8].hex()
+
+
+def root_fingerprint(public_key: ec.EllipticCurvePublicKey) -> str:
+    """SHA-256 of the DER SubjectPublicKeyInfo in groups of four hex digits, ``3F2A:91C0:...``.
+
+    What enrollment shows the operator and ``jointcheck checkpoint --root-key`` takes: the
+    whole digest, so no key made to collide with a short prefix can pass for the root key.
+    """
+    return _grouped(_spki_digest(public_key).hex().upper())
+
+
+def _grouped(digits: str) -> str:
+    step = FINGERPRINT_GROUP
+    return ":".join(digits[i : i + step] for i in range(0, len(digits), step))
+
+
+def parse_fingerprint(text: str) -> str:
+    """TEXT as a root key fingerprint in the grouped form, or ``ROOT_PIN_INVALID``.
+
+    Case, an optional ``SHA256:`` prefix and the separators (``:``, ``-``, spaces) do not
+    matter: all 64 hex digits of the SHA-256 do.
+    """
+    raw = text.strip()
+    if raw[:7].upper() == "SHA256:":
+        raw = raw[7:]
+    digits = "".join(c for c in raw if c not in ":-" and not c.isspace()).upper()
+    if len(digits) != FINGERPRINT_DIGITS or any(c not in "0123456789ABCDEF" for c in digits):
+        raise TrustListError(
+            "a root key fingerprint is the 64 hex digits of SHA-256 (as shown at enrollment)",
+            code="ROOT_PIN_INVALID",
+        )
+    return _grouped(digits)
+
+
+def pem_public_key(pem: str | bytes) -> ec.EllipticCurvePublicKey:
+    """The ECDSA public key in PEM text, or ``ROOT_PIN_INVALID``."""
+    data = pem.encode() if isinstance(pem, str) else pem
+    try:
+        key = serialization.load_pem_public_key(data)
+    except (ValueError, TypeError) as exc:
+        raise TrustListError("not a PEM public key", code="ROOT_PIN_INVALID") from exc
+    if not isinstance(key, ec.EllipticCurvePublicKey):
+        raise TrustListError("the district root key is ECDSA P-256", code="ROOT_PIN_INVALID")
+    return key
 
 
 def canonical(body: dict[str, Any]) -> bytes:
@@ -132,12 +182,19 @@ def accept_bundle(
 ) -> Bundle:
     """The bundle in DOCUMENT if the pinned root key signed it and it is not older.
 
-    The same version again is accepted (a refresh that found nothing new); a lower version is
-    refused with BUNDLE_OUTDATED, so a replayed old bundle cannot roll a device back.
+    A bundle naming another signing key is refused with BUNDLE_UNTRUSTED, one whose signature
+    does not verify with BUNDLE_FORGED. The same version again is accepted (a refresh that
+    found nothing new); a lower version is refused with BUNDLE_OUTDATED, so a replayed old
+    bundle cannot roll a device back.
     """
     body, signature, kid = _parse(document)
     if kid != root_kid(root_public_key):
-        raise _forged("signed by a key other than the pinned district root key")
+        # Another root key (a server that switched keys, or one that is not the district's):
+        # its own code, so the entrance can say the bundle is untrusted rather than damaged.
+        raise TrustListError(
+            f"bundle signed by key {kid}, not by the pinned district root key",
+            code="BUNDLE_UNTRUSTED",
+        )
     try:
         root_public_key.verify(signature, canonical(body), ec.ECDSA(hashes.SHA256()))
     except InvalidSignature as exc:

@@ -40,7 +40,44 @@ _SCHEMA = (
     """CREATE TABLE IF NOT EXISTS skew (
         at TEXT NOT NULL, skew_ms INTEGER NOT NULL, round_trip_ms INTEGER NOT NULL
     )""",
+    # Bundles (or root keys) the agent refused, one row per spell: kept after it ends.
+    """CREATE TABLE IF NOT EXISTS refusal (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        code TEXT NOT NULL,
+        detail TEXT NOT NULL,
+        first_at TEXT NOT NULL,
+        last_at TEXT NOT NULL,
+        times INTEGER NOT NULL DEFAULT 1,
+        ended_at TEXT
+    )""",
 )
+
+
+@dataclass(frozen=True, slots=True)
+class Refusal:
+    """A spell during which the server offered what the agent refused (same code and detail)."""
+
+    code: str
+    detail: str
+    first_at: datetime
+    last_at: datetime
+    times: int
+    ended_at: datetime | None
+
+
+_REFUSAL = "code, detail, first_at, last_at, times, ended_at"
+
+
+def _refusal(row: tuple[Any, ...]) -> Refusal:
+    code, detail, first, last, times, ended = row
+    return Refusal(
+        code=str(code),
+        detail=str(detail),
+        first_at=datetime.fromisoformat(first),
+        last_at=datetime.fromisoformat(last),
+        times=int(times),
+        ended_at=datetime.fromisoformat(ended) if ended else None,
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,12 +180,55 @@ class Outbox:
         return str(row[0]) if row else None
 
     def set_meta(self, key: str, value: str) -> None:
+        self.set_metas({key: value})
+
+    def set_metas(self, values: dict[str, str]) -> None:
+        """Store VALUES in one transaction (the station and the pinned key go together)."""
         with self._transaction():
-            self._db.execute(
+            self._db.executemany(
                 "INSERT INTO meta (key, value) VALUES (?, ?) "
                 "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-                (key, value),
+                list(values.items()),
             )
+
+    def record_refusal(self, at: datetime, code: str, detail: str) -> None:
+        """Record a refusal: the open spell with the same code and detail counts it again."""
+        stamp = at.astimezone(UTC).isoformat()
+        with self._transaction():
+            row = self._db.execute(
+                "SELECT seq, code, detail FROM refusal WHERE ended_at IS NULL "
+                "ORDER BY seq DESC LIMIT 1"
+            ).fetchone()
+            if row is not None and (row[1], row[2]) == (code, detail):
+                self._db.execute(
+                    "UPDATE refusal SET last_at = ?, times = times + 1 WHERE seq = ?",
+                    (stamp, row[0]),
+                )
+                return
+            self._db.execute("UPDATE refusal SET ended_at = ? WHERE ended_at IS NULL", (stamp,))
+            self._db.execute(
+                "INSERT INTO refusal (code, detail, first_at, last_at) VALUES (?, ?, ?, ?)",
+                (code, detail, stamp, stamp),
+            )
+
+    def end_refusal(self, at: datetime) -> None:
+        """The server offered a good bundle again: the open spell, if any, ends."""
+        with self._transaction():
+            self._db.execute(
+                "UPDATE refusal SET ended_at = ? WHERE ended_at IS NULL",
+                (at.astimezone(UTC).isoformat(),),
+            )
+
+    def refusals(self) -> list[Refusal]:
+        """Every refusal spell, oldest first; the last is open when ``ended_at`` is None."""
+        rows = self._db.execute(f"SELECT {_REFUSAL} FROM refusal ORDER BY seq").fetchall()  # noqa: S608 - a constant column list
+        return [_refusal(row) for row in rows]
+
+    def open_refusal(self) -> Refusal | None:
+        row = self._db.execute(
+            f"SELECT {_REFUSAL} FROM refusal WHERE ended_at IS NULL ORDER BY seq DESC LIMIT 1"  # noqa: S608 - a constant column list
+        ).fetchone()
+        return _refusal(row) if row else None
 
     def record_skew(self, at: datetime, skew_ms: int, round_trip_ms: int) -> None:
         with self._transaction():

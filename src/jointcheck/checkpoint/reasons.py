@@ -42,3 +42,63 @@ MESSAGES: dict[CheckpointReason, tuple[str, str]] = {
 
 def checkpoint_message(reason: CheckpointReason) -> tuple[str, str]:
     return MESSAGES[reason]
+
+
+class TrustReason(StrEnum):
+    """Why the agent refused its server's root key or bundle (issue 4: the pinned root key).
+
+    Not stored with checks: the agent refuses to start (exit code 2) or keeps deciding with
+    its last good bundle, and the entrance page shows the refusal.
+    """
+
+    ROOT_PIN_REQUIRED = "ROOT_PIN_REQUIRED"
+    ROOT_PIN_INVALID = "ROOT_PIN_INVALID"
+    ROOT_PIN_MISMATCH = "ROOT_PIN_MISMATCH"
+    BUNDLE_UNTRUSTED = "BUNDLE_UNTRUSTED"
+    BUNDLE_FORGED = "BUNDLE_FORGED"
+    BUNDLE_OUTDATED = "BUNDLE_OUTDATED"
+
+
+TRUST_MESSAGES: dict[TrustReason, tuple[str, str]] = {
+    TrustReason.ROOT_PIN_REQUIRED: (
+        "本终端尚未固定区根密钥：请用登记时显示的指纹启动（--root-key 指纹）",
+        (
+            "This terminal has no pinned district root key: start it with --root-key and the "
+            "fingerprint shown at enrollment"
+        ),
+    ),
+    TrustReason.ROOT_PIN_INVALID: (
+        "--root-key 既不是根密钥指纹（64 位十六进制），也不是 PEM 公钥文件",
+        "--root-key is neither a root key fingerprint (64 hex digits) nor a PEM public key file",
+    ),
+    TrustReason.ROOT_PIN_MISMATCH: (
+        "服务器提供的区根密钥与登记时的指纹不符，已拒绝，未固定任何密钥",
+        (
+            "The server's district root key does not match the fingerprint from enrollment: "
+            "refused, no key was pinned"
+        ),
+    ),
+    TrustReason.BUNDLE_UNTRUSTED: (
+        "收到的信任包不是由登记时固定的区根密钥签名，已拒绝；继续使用上一个有效信任包",
+        (
+            "A bundle not signed by the district root key pinned at enrollment was refused: "
+            "still deciding with the last good bundle"
+        ),
+    ),
+    TrustReason.BUNDLE_FORGED: (
+        "收到的信任包签名无效，已拒绝；继续使用上一个有效信任包",
+        "A bundle with an invalid signature was refused: still deciding with the last good bundle",
+    ),
+    TrustReason.BUNDLE_OUTDATED: (
+        "收到的信任包比正在使用的旧，已拒绝",
+        "A bundle older than the one in use was refused",
+    ),
+}
+
+
+def trust_message(code: str) -> tuple[str, str]:
+    """The zh-CN and en message of a trust refusal's code (the code itself when unknown)."""
+    try:
+        return TRUST_MESSAGES[TrustReason(code)]
+    except ValueError:
+        return code, code

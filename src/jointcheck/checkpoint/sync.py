@@ -1,8 +1,10 @@
 """Upload of the outbox and refresh of the bundle, when the server is reachable.
 
 The agent calls ``sync_once`` in a loop. Each round it measures its clock against the
-server's (recorded, so a report can show a device whose clock drifted), uploads pending events
-in batches in the order they were made, and refreshes the bundle. A batch the server answered
+server's (recorded, so a report can show a device whose clock drifted), fetches the bundle and
+has it checked against the pinned root key, then uploads pending events in batches in the
+order they were made. A server whose bundle is refused is sent nothing: it may not be the
+district's server, and registrations carry personal data. A batch the server answered
 is marked in the outbox; an event the server refused is kept with its error code and not
 sent again. Anything else (no network, a server error) leaves the outbox as it was: the next
 round sends the same ids again, which the server stores once.
@@ -97,11 +99,21 @@ def upload(
 
 
 def sync_once(
-    outbox: Outbox, transport: Transport, sealer: SealPort, clock: Callable[[], datetime]
+    outbox: Outbox,
+    transport: Transport,
+    sealer: SealPort,
+    clock: Callable[[], datetime],
+    check_bundle: Callable[[bytes], None] | None = None,
 ) -> SyncReport:
-    """One round: clock, upload, bundle. Raises Unreachable when the server is away."""
+    """One round: clock, bundle, upload. Raises Unreachable when the server is away.
+
+    CHECK_BUNDLE takes the fetched bundle before anything is uploaded; what it raises ends the
+    round with the outbox untouched.
+    """
     skew, round_trip = measure_skew(transport, clock)
     outbox.record_skew(clock(), skew, round_trip)
-    uploaded, refused = upload(outbox, transport, sealer, skew)
     bundle = transport.fetch_bundle()
+    if check_bundle is not None:
+        check_bundle(bundle)
+    uploaded, refused = upload(outbox, transport, sealer, skew)
     return SyncReport(uploaded, refused, outbox.backlog(), skew, bundle)

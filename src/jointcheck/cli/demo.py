@@ -149,7 +149,17 @@ def _demo_device_token(settings: Settings, registry: Registry, district: DemoDis
     return token
 
 
-def _print_welcome(district: DemoDistrict, host: str, port: int, device_token: str) -> None:
+def _root_fingerprint(settings: Settings) -> str:
+    """The district root key's fingerprint, which the agent pins (``--root-key``)."""
+    from jointcheck.bootstrap import DistrictKeyFiles
+    from jointcheck.checkpoint.bundle import pem_public_key, root_fingerprint
+
+    return root_fingerprint(pem_public_key(DistrictKeyFiles.of(settings).root_public.read_bytes()))
+
+
+def _print_welcome(
+    district: DemoDistrict, host: str, port: int, device_token: str, fingerprint: str
+) -> None:
     base = f"http://{host}:{port}"
     pages = Table(title="jointcheck 证码联查 demo", show_header=True)
     pages.add_column("page")
@@ -169,6 +179,13 @@ def _print_welcome(district: DemoDistrict, host: str, port: int, device_token: s
         # On a line of its own (not in a table) so that the link is never wrapped.
         typer.echo("入口核验 Entrance check at the demo operator's place (an enrolled device):")
         typer.echo(f"  {base}/entrance?token={device_token}")
+        typer.echo("区根密钥指纹 District root key fingerprint (SHA-256), pinned by the agent:")
+        typer.echo(f"  {fingerprint}")
+        typer.echo("入口终端 The entrance agent for the same device (offline decisions, sync):")
+        typer.echo(
+            f"  jointcheck checkpoint --server {base} --token {device_token} "
+            f"--root-key {fingerprint}"
+        )
 
 
 @app.command()
@@ -203,5 +220,5 @@ def up(
         device_token = _demo_device_token(settings, registry, district)
     finally:
         registry.close()
-    _print_welcome(district, host, port, device_token)
+    _print_welcome(district, host, port, device_token, _root_fingerprint(settings))
     uvicorn.run("jointcheck.api.app:create_app", factory=True, host=host, port=port)

@@ -11,7 +11,7 @@ from jointcheck.checkpoint.outbox import Outbox
 from jointcheck.checkpoint.registration import register
 from jointcheck.checkpoint.sealing import DeviceSealer
 from jointcheck.checkpoint.sync import BatchAnswer, Unreachable, sync_once
-from jointcheck.errors import KeyMaterialError
+from jointcheck.errors import KeyMaterialError, TrustListError
 
 from .factories import NOW, FakeVerifier, checkpoint, health_code, verified
 
@@ -118,3 +118,37 @@ def test_a_refused_event_is_kept_with_its_code_and_not_sent_again(tmp_path: Path
     assert (report.uploaded, report.refused) == (1, 1)
     assert outbox.refused() == {ids[0]: "BAD"}
     assert sync_once(outbox, server, sealer, lambda: datetime.now(UTC)).uploaded == 0
+
+
+def test_a_refused_bundle_ends_the_round_before_anything_is_uploaded(tmp_path: Path) -> None:
+    outbox, server = Outbox(tmp_path / "o.db"), FakeServer()
+    sealer = DeviceSealer(DeviceSealer.new_key())
+    _scan_into(outbox, 2)
+    seen: list[bytes] = []
+
+    def refuse(document: bytes) -> None:
+        seen.append(document)
+        raise TrustListError("not the pinned key", code="BUNDLE_UNTRUSTED")
+
+    with pytest.raises(TrustListError):
+        sync_once(outbox, server, sealer, lambda: datetime.now(UTC), refuse)
+    assert seen == [b"bundle"]
+    assert (server.events, outbox.backlog()) == ({}, 2)
+    assert sync_once(outbox, server, sealer, lambda: datetime.now(UTC), seen.append).uploaded == 2
+
+
+def test_a_refusal_spell_counts_repeats_and_ends_when_a_good_bundle_comes(tmp_path: Path) -> None:
+    outbox = Outbox(tmp_path / "o.db")
+    for minutes in (0, 5):
+        outbox.record_refusal(NOW + timedelta(minutes=minutes), "BUNDLE_UNTRUSTED", "key ab")
+    spell = outbox.open_refusal()
+    assert spell is not None
+    assert (spell.times, spell.first_at, spell.last_at) == (2, NOW, NOW + timedelta(minutes=5))
+    outbox.record_refusal(NOW + timedelta(minutes=6), "BUNDLE_FORGED", "bad signature")
+    outbox.end_refusal(NOW + timedelta(minutes=7))
+    assert outbox.open_refusal() is None
+    kept = Outbox(tmp_path / "o.db").refusals()
+    assert [(r.code, r.ended_at) for r in kept] == [
+        ("BUNDLE_UNTRUSTED", NOW + timedelta(minutes=6)),
+        ("BUNDLE_FORGED", NOW + timedelta(minutes=7)),
+    ]

@@ -237,9 +237,11 @@
       if (status) {
         const parts = [statusText(status.online ? "online" : "offline")];
         if (status.stale) parts.push(statusText("stale"));
+        if (status.bundle_refused) parts.push(statusText("refused-" + status.bundle_refused));
         if (status.backlog) parts.push(statusText("backlog", status.backlog));
         line.textContent = parts.join(" · ");
         line.dataset.online = String(status.online);
+        line.dataset.refused = status.bundle_refused || "";
       }
     } catch (error) { /* counts are a convenience; the next refresh tries again */ }
   }
