@@ -105,6 +105,14 @@ def test_demo_up_creates_the_district_trust_material_once(tmp_path, monkeypatch)
     signed = (var / "trust" / "trust-list.json").read_bytes()
     token = (var / "secrets" / "demo-device-token").read_text().strip()
     assert f"/entrance?token={token}\n" in first.output
+    # The agent command for the same device, with the root key's fingerprint to pin.
+    from jointcheck.checkpoint.bundle import pem_public_key, root_fingerprint
+
+    pin = root_fingerprint(pem_public_key((var / "trust" / "root.pub.pem").read_bytes()))
+    command = (
+        f"jointcheck checkpoint --server http://127.0.0.1:8000 --token {token} --root-key {pin}\n"
+    )
+    assert command in first.output
     second = CliRunner().invoke(app, ["demo", "up"])
     assert second.exit_code == 0, second.output
     assert "trust-list.json" not in second.output
