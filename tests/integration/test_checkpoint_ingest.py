@@ -11,13 +11,16 @@ from datetime import timedelta
 import pytest
 from checkpoint_factories import District, make_district
 from fastapi.testclient import TestClient
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from jointcheck.security.roles import Principal, Role
 from jointcheck.store.checkpoint_ingest import FEW
 from jointcheck.store.checkpoint_models import (
     CheckEventRow,
+    OverrideEventRow,
+    RegistrationEventRow,
 )
+from jointcheck.store.models import AuditRow
 
 ADMIN = Principal(1, "admin", Role.DISTRICT_ADMIN, "370704")
 OUTCOMES = ("ADMIT", "PERSUADE", "DENY", "ADMIT")
@@ -153,3 +156,56 @@ def test_a_bad_event_in_a_full_batch_leaves_the_rest_stored(client, district):
     refused = {r["id"]: r["code"] for r in answer["refused"]}
     assert refused == {bad["id"]: "EVENT_INVALID", elsewhere["id"]: "PLACE_MISMATCH"}
     assert counts(client, auth) == expected(events)
+
+
+def test_registrations_and_overrides_must_name_a_check_of_the_device_at_its_place(client, district):
+    device, auth = enroll(district)
+    sibling, sibling_auth = enroll(district, entrance="south")  # same place, another terminal
+    other, other_auth = enroll(district, district.other_place_id, "gate")
+    persuaded = check(device, district, 1)
+    denied = check(device, district, 2)
+    theirs = {
+        "sibling": check(sibling, district, 1),
+        "other": check(other, district, 1),
+        "sibling_denied": check(sibling, district, 2),
+        "other_denied": check(other, district, 2),
+    }
+    post(client, auth, [denied])
+    post(client, sibling_auth, [theirs["sibling"], theirs["sibling_denied"]])
+    post(client, other_auth, [theirs["other"], theirs["other_denied"]])
+    good = [
+        registration(device, district, persuaded["id"]),  # its check in the same batch
+        override(device, district, denied["id"]),  # its check stored before
+    ]
+    bad = [
+        registration(device, district, theirs["sibling"]["id"]),
+        registration(device, district, theirs["other"]["id"]),
+        registration(device, district, str(uuid.uuid4())),  # no such check anywhere
+        override(device, district, theirs["sibling_denied"]["id"]),
+        override(device, district, theirs["other_denied"]["id"]),
+    ]
+    answer = post(client, auth, [persuaded, bad[0], good[0], bad[1], good[1], *bad[2:]])
+    assert sorted(answer["accepted"]) == sorted([persuaded["id"], *(e["id"] for e in good)])
+    refused = {r["id"]: r["code"] for r in answer["refused"]}
+    assert refused == {e["id"]: "CHECK_MISMATCH" for e in bad}
+    assert stored_ids(district, RegistrationEventRow) == [good[0]["id"]]
+    assert stored_ids(district, OverrideEventRow) == [good[1]["id"]]
+    found = client.get("/api/checkpoint/counts", headers=auth).json()["counts"]
+    assert (found["registrations"], found["overrides"]) == (1, 1)
+    with district.registry.uow() as uow:
+        audited = uow.session.scalar(
+            select(func.count()).where(AuditRow.action == "checkpoint.override")
+        )
+    assert audited == 1
+    found = client.get("/api/checkpoint/counts", headers=other_auth).json()["counts"]
+    assert (found["registrations"], found["overrides"]) == (0, 0)
+
+
+def test_a_registration_after_midnight_finds_its_check_of_the_day_before(client, district):
+    device, auth = enroll(district)
+    district.clock[0] = district.clock[0].replace(hour=15, minute=59, second=50)  # 23:59:50
+    persuaded = check(device, district, 1)  # 23:59:51 in Fangzi
+    post(client, auth, [persuaded])
+    district.clock[0] += timedelta(seconds=30)  # the next district day
+    reg = registration(device, district, persuaded["id"])
+    assert post(client, auth, [reg])["accepted"] == [reg["id"]]

@@ -18,6 +18,7 @@ from jointcheck.checkpoint.model import (
     Registration,
     RegistrationIn,
 )
+from jointcheck.checkpoint.reasons import BatchRefusal
 from jointcheck.checkpoint.registration import clean_registration
 from jointcheck.errors import InputError
 from jointcheck.policy import EvidenceSummary
@@ -212,7 +213,7 @@ def parse_batch(events: list[dict[str, Any]]) -> Parsed:
         try:
             _sort(parsed, _EVENT.validate_python(raw))
         except ValidationError:
-            parsed.refused[_event_id(raw, index)] = "EVENT_INVALID"
+            parsed.refused[_event_id(raw, index)] = BatchRefusal.EVENT_INVALID.value
         except InputError as exc:
             parsed.refused[_event_id(raw, index)] = exc.code
     return parsed

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric import ec
 
+from jointcheck.api.checkpoint_batch import in_own_name, of_own_checks
 from jointcheck.api.checkpoint_lookup import lookup_id_document
 from jointcheck.bootstrap import Registry
 from jointcheck.checkpoint.bundle import (
@@ -265,23 +266,15 @@ class CheckpointServer:
         agent, not at each scan the server decides for a device it serves.
         """
         refused = dict(refused)
-        place = str(device.place_id)
-
-        def mine(event_id: str, device_id: str, place_id: str, street: str) -> bool:
-            if place_id != place or street != device.street_code:
-                refused[event_id] = "PLACE_MISMATCH"
-                return False
-            # R6: a terminal records in its own name only, not as another of its place.
-            if device_id != device.id:
-                refused[event_id] = "DEVICE_MISMATCH"
-                return False
-            return True
-
-        checks = [c for c in checks if mine(c.id, c.device_id, c.place_id, c.street_code)]
-        overrides = [o for o in overrides if mine(o.id, o.device_id, o.place_id, o.street_code)]
+        checks = in_own_name(device, checks, refused)
+        overrides = in_own_name(device, overrides, refused)
         now = self.clock()
         with self._writer(), self.registry.uow() as uow:
             repo = SqlCheckpoint(uow.session)
+            if registrations or overrides:
+                registrations, overrides = of_own_checks(
+                    repo, device, checks, registrations, overrides, refused
+                )
             repo.add_checks(checks, now)
             repo.add_overrides(overrides, now)
             if registrations:
@@ -375,8 +368,12 @@ class CheckpointServer:
     def _stored_check(self, device: Device, check_id: str) -> CheckRecord:
         with self.registry.uow() as uow:
             record = SqlCheckpoint(uow.session).get_check(device.street_code, check_id)
-        if record is None or record.place_id != str(device.place_id):
-            raise InputError("no such check at this place", code="CHECK_UNKNOWN")
+        # Like a batch's registrations and overrides: only a check of this device's own.
+        if record is None or (record.place_id, record.device_id) != (
+            str(device.place_id),
+            device.id,
+        ):
+            raise InputError("no such check on this device", code="CHECK_UNKNOWN")
         return record
 
     def register(

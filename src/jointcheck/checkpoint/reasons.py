@@ -1,6 +1,8 @@
 """Reason codes the entrance adds to the policy's own, each with its zh-CN and en message.
 
 They are stored with the check like the policy's codes, so reports count them the same way.
+``BatchRefusal`` are the codes with which the server refuses one event of an uploaded batch
+(the device keeps the event with its code and does not send it again).
 """
 
 from __future__ import annotations
@@ -96,9 +98,40 @@ TRUST_MESSAGES: dict[TrustReason, tuple[str, str]] = {
 }
 
 
+class BatchRefusal(StrEnum):
+    EVENT_INVALID = "EVENT_INVALID"
+    PLACE_MISMATCH = "PLACE_MISMATCH"
+    DEVICE_MISMATCH = "DEVICE_MISMATCH"
+    CHECK_MISMATCH = "CHECK_MISMATCH"
+
+
+REFUSAL_MESSAGES: dict[BatchRefusal, tuple[str, str]] = {
+    BatchRefusal.EVENT_INVALID: (
+        "记录格式不正确，未保存",
+        "The event is not well formed: not stored",
+    ),
+    BatchRefusal.PLACE_MISMATCH: (
+        "记录属于其他场所，本设备不能上传",
+        "The event is of another place: this device cannot upload it",
+    ),
+    BatchRefusal.DEVICE_MISMATCH: (
+        "记录以其他设备的名义上传，已拒绝",
+        "The event names another device: refused",
+    ),
+    BatchRefusal.CHECK_MISMATCH: (
+        "登记或特殊放行所对应的查验不是本设备在本场所的查验，已拒绝",
+        "Registration or override of a check not made by this device at its place: refused",
+    ),
+}
+
+
 def trust_message(code: str) -> tuple[str, str]:
     """The zh-CN and en message of a trust refusal's code (the code itself when unknown)."""
     try:
         return TRUST_MESSAGES[TrustReason(code)]
     except ValueError:
         return code, code
+
+
+def refusal_message(code: BatchRefusal) -> tuple[str, str]:
+    return REFUSAL_MESSAGES[code]

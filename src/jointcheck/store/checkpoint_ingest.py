@@ -16,11 +16,13 @@ inserts cost ~20 times more per row.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from datetime import UTC, date
 from typing import Any
 
 import psycopg
+from sqlalchemy import Date, bindparam, text
 from sqlalchemy.orm import Session
 
 from jointcheck.store.checkpoint_models import CheckEventRow
@@ -160,3 +162,33 @@ def insert_checks(session: Session, rows: Sequence[tuple[Any, ...]]) -> list[Ins
     if connection.dialect.name == "postgresql":
         return _postgresql(raw, rows)
     return _sqlite(raw, rows)
+
+
+COUNT_COLUMNS = (
+    "checks", "admitted", "registered", "persuaded", "denied", "overrides", "registrations", "stale"
+)  # fmt: skip
+# Add to the daily counts (a plain statement: it is on every ingest's path, and the ORM's
+# bulk insert costs more than the rest of a single scan's storing).
+_COUNTS_UPSERT = text(
+    "INSERT INTO checkpoint_daily_counts (street_code, day, place_id, "  # noqa: S608 - fixed names
+    + ", ".join(COUNT_COLUMNS)
+    + ") VALUES (:street_code, :day, :place_id, "
+    + ", ".join(f":{c}" for c in COUNT_COLUMNS)
+    + ") ON CONFLICT (street_code, day, place_id) DO UPDATE SET "
+    + ", ".join(f"{c} = checkpoint_daily_counts.{c} + excluded.{c}" for c in COUNT_COLUMNS)
+).bindparams(bindparam("day", type_=Date))
+
+
+def add_counts(session: Session, counts: Counter[tuple[str, date, int, str]]) -> None:
+    """Add COUNTS ((street, day, place, column) -> n) to the daily counts: one upsert per
+    street, day and place."""
+    per_key: dict[tuple[str, date, int], dict[str, int]] = {}
+    for (street, day, place, column), n in counts.items():
+        per_key.setdefault((street, day, place), dict.fromkeys(COUNT_COLUMNS, 0))[column] += n
+    if not per_key:
+        return
+    rows = [
+        {"street_code": s, "day": d, "place_id": p, **values}
+        for (s, d, p), values in sorted(per_key.items())
+    ]
+    session.execute(_COUNTS_UPSERT, rows)

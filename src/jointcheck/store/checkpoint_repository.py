@@ -11,13 +11,13 @@ import hashlib
 import secrets
 import uuid
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Date, bindparam, delete, func, select, text, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -29,7 +29,7 @@ from jointcheck.checkpoint.model import (
 )
 from jointcheck.policy import EvidenceSummary
 from jointcheck.security.pii import FieldCipher
-from jointcheck.store.checkpoint_ingest import insert_checks
+from jointcheck.store.checkpoint_ingest import COUNT_COLUMNS, add_counts, insert_checks
 from jointcheck.store.checkpoint_models import (
     BundleRow,
     CheckEventRow,
@@ -48,9 +48,6 @@ OUTCOME_COLUMN = {
     Outcome.PERSUADE: "persuaded",
     Outcome.DENY: "denied",
 }
-COUNT_COLUMNS = (
-    "checks", "admitted", "registered", "persuaded", "denied", "overrides", "registrations", "stale"
-)  # fmt: skip
 REGISTRATIONS = "checkpoint_registrations"
 
 
@@ -156,18 +153,6 @@ def _record(row: CheckEventRow) -> CheckRecord:
     )
 
 
-# Add to the daily counts (a plain statement: it is on every ingest's path, and the ORM's
-# bulk insert costs more than the rest of a single scan's storing).
-_COUNTS_UPSERT = text(
-    "INSERT INTO checkpoint_daily_counts (street_code, day, place_id, "  # noqa: S608 - fixed names
-    + ", ".join(COUNT_COLUMNS)
-    + ") VALUES (:street_code, :day, :place_id, "
-    + ", ".join(f":{c}" for c in COUNT_COLUMNS)
-    + ") ON CONFLICT (street_code, day, place_id) DO UPDATE SET "
-    + ", ".join(f"{c} = checkpoint_daily_counts.{c} + excluded.{c}" for c in COUNT_COLUMNS)
-).bindparams(bindparam("day", type_=Date))
-
-
 class SqlCheckpoint:
     def __init__(self, session: Session) -> None:
         self.session = session
@@ -261,7 +246,7 @@ class SqlCheckpoint:
             counts[(*key, OUTCOME_COLUMN[Outcome(outcome)])] += 1
             if stale:
                 counts[(*key, "stale")] += 1
-        self._add_counts(counts)
+        add_counts(self.session, counts)
         return [i[0] for i in inserted]
 
     def add_overrides(self, records: Sequence[OverrideRecord], now: datetime) -> list[str]:
@@ -291,7 +276,7 @@ class SqlCheckpoint:
             if r.id in inserted:
                 counts[(r.street_code, district_day(r.at), int(r.place_id), "overrides")] += 1
                 self._audit_override(r, now)
-        self._add_counts(counts)
+        add_counts(self.session, counts)
         return [r.id for r in records if r.id in inserted]
 
     def _audit_override(self, r: OverrideRecord, now: datetime) -> None:
@@ -362,20 +347,8 @@ class SqlCheckpoint:
             for i in items
             if i.id in inserted
         )
-        self._add_counts(counts)
+        add_counts(self.session, counts)
         return [i.id for i in items if i.id in inserted]
-
-    def _add_counts(self, counts: Counter[tuple[str, date, int, str]]) -> None:
-        per_key: dict[tuple[str, date, int], dict[str, int]] = {}
-        for (street, day, place, column), n in counts.items():
-            per_key.setdefault((street, day, place), dict.fromkeys(COUNT_COLUMNS, 0))[column] += n
-        if not per_key:
-            return
-        rows = [
-            {"street_code": s, "day": d, "place_id": p, **values}
-            for (s, d, p), values in sorted(per_key.items())
-        ]
-        self.session.execute(_COUNTS_UPSERT, rows)
 
     # Reading ---------------------------------------------------------------------------------
     def day_counts(self, place_id: int, day: date) -> dict[str, int]:
@@ -394,15 +367,22 @@ class SqlCheckpoint:
         )
         return _record(row) if row is not None else None
 
-    def check_ids(self, ids: Iterable[str]) -> set[str]:
-        wanted = list(ids)
-        found: set[str] = set()
-        for start in range(0, len(wanted), 500):
-            chunk = wanted[start : start + 500]
-            found.update(
-                self.session.scalars(select(CheckEventRow.id).where(CheckEventRow.id.in_(chunk)))
+    def own_checks(self, device: Device, ids: Collection[str], days: Collection[date]) -> set[str]:
+        """Which of IDS are checks DEVICE recorded at its place on one of DAYS (one query,
+        within the device's street: the tables are keyed by it)."""
+        if not ids:
+            return set()
+        return set(
+            self.session.scalars(
+                select(CheckEventRow.id).where(
+                    CheckEventRow.street_code == device.street_code,
+                    CheckEventRow.day.in_(sorted(days)),
+                    CheckEventRow.id.in_(sorted(ids)),
+                    CheckEventRow.place_id == device.place_id,
+                    CheckEventRow.device_id == device.id,
+                )
             )
-        return found
+        )
 
     def purge_registrations(self, today: date) -> int:
         """Delete registrations past their retention (R6); the daily counts keep the numbers."""
