@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from checkpoint_factories import (
@@ -269,3 +269,72 @@ def test_id_document_path_decides_on_the_person_found(client, district, principa
     assert answer.status_code == 400
     assert answer.json()["error"]["code"] == "PERSON_NOT_FOUND"
     assert district.server.counts(district.place_id)["checks"] == 2
+
+
+def _foreign_dcc(fnt: str, gnt: str, dob: str):
+    """A verified foreign DCC (no ID-number hash): it binds by name and date of birth."""
+    from jointcheck.credentials.model import (
+        CredentialType,
+        DigitalCovidCertificate,
+        Subject,
+        VaccinationEntry,
+    )
+
+    entry = VaccinationEntry(
+        tg="840539006", vp="J07BX03", mp="EU/1/20/1528", ma="ORG-100030215", dn=2, sd=2,
+        dt=date(2021, 6, 1), co="DE", is_="Robert Koch-Institut", ci="URN:UVCI:01:DE:X",
+    )  # fmt: skip
+    now = datetime(2021, 9, 6, 2, 0, tzinfo=UTC)
+    return DigitalCovidCertificate(
+        type=CredentialType.DCC_VACCINATION, subject=Subject(dob=dob, fnt=fnt, gnt=gnt),
+        fn=fnt.title(), gn=gnt.title(), issuer_country="DE", issued_at=now - timedelta(days=30),
+        expires_at=now + timedelta(days=300), version="1.3.0", kid=b"de-kid",
+        vaccinations=(entry,),
+    )  # fmt: skip
+
+
+def test_an_id_card_binds_to_a_foreign_dcc_of_the_same_name(district, principal):
+    """Issue 2 "Subject binding" on the ID-document path: the look-up carries the holder's
+    name as ICAO 9303 transliterates it, so an ID card shown with a foreign DCC of the same
+    person is one person, and a DCC of someone else is still SUBJECT_MISMATCH. Opening the name
+    is an audited read."""
+    from jointcheck.api.checkpoint_lookup import lookup_id_document
+    from jointcheck.api.checkpoint_service import device_principal
+    from jointcheck.policy import Evidence, compile_pack, evaluate, load_shipped
+    from jointcheck.policy.reasons import PolicyReason
+    from jointcheck.registry.persons import Enrollment
+
+    health = principal(Role.HEALTH_AUTHORITY, "370704")
+    enrolled = district.registry.persons.enroll(
+        health,
+        Enrollment(grid_code="370704001001001", document_type="resident_id_card",
+                   document_number=HOLDER.id_number, name="张小三"),
+    )  # fmt: skip
+    district.registry.health.change_code(
+        health, enrolled.person.id, CodeColour.GREEN, reason="test"
+    )
+    device, _ = enroll(district)
+    lookup = lookup_id_document(
+        district.registry, device_principal(device), "resident_id_card", HOLDER.id_number,
+        district.now(),
+    )  # fmt: skip
+    assert lookup is not None
+    assert (lookup.subject.fnt, lookup.subject.gnt) == ("ZHANG", "XIAOSAN")
+    pack = compile_pack(load_shipped())
+    same = Evidence.of([_foreign_dcc("ZHANG", "XIAOSAN", "1949-12-31")], id_card=lookup)
+    decision = evaluate(same, "malls_and_supermarkets", pack, district.now())
+    assert PolicyReason.SUBJECT_MISMATCH not in decision.reasons
+    assert decision.outcome.value == "ADMIT"
+    other = Evidence.of([_foreign_dcc("ZHANG", "XIAOSI", "1949-12-31")], id_card=lookup)
+    decision = evaluate(other, "malls_and_supermarkets", pack, district.now())
+    assert decision.reasons == (PolicyReason.SUBJECT_MISMATCH,)
+    with district.registry.uow() as uow:
+        reads = uow.session.scalars(
+            select(AuditRow.detail).where(
+                AuditRow.actor_role == "checkpoint_device",
+                AuditRow.action == "personal_data.read",
+                AuditRow.subject_id == str(enrolled.person.id),
+            )
+        ).all()
+    assert len(reads) == 1
+    assert '"name"' in reads[0]

@@ -3,7 +3,10 @@ their document, and the policy decides on their code colour, vaccination and con
 records as it would on their codes.
 
 The look-up returns what the decision needs and nothing else: the masked document number
-stands for the name, the keyed look-up hash for the subject (R6).
+stands for the name on the screen, the keyed look-up hash for the subject (R6). The subject
+also carries the holder's name transliterated as ICAO 9303 does (张三 -> ZHANG / SAN), as our
+own credentials do, so that a foreign DCC or a SMART Health Card shown with the document binds
+to it by name and birth date (issue 2, "Subject binding"); opening the name is audited.
 """
 
 from __future__ import annotations
@@ -19,6 +22,8 @@ from jointcheck.registry.model import PersonHealth
 from jointcheck.security.idcard import check_document
 from jointcheck.security.roles import Principal
 from jointcheck.store.checkpoint_repository import district_day
+
+LOOKUP_REASON = "ID document shown at an entrance: the name binds codes shown with it (R14)"
 
 
 def _vaccinations(health: PersonHealth) -> tuple[VaccinationEntry, ...]:
@@ -56,14 +61,17 @@ def lookup_id_document(
     check = check_document(document_type, number, today)
     if not check.ok:
         raise InputError("the document number is not valid", code="ID_NUMBER_INVALID")
-    health = registry.persons.health_by_document(principal, document_type, check.number)
-    if health is None:
+    holder = registry.persons.holder_by_document(
+        principal, document_type, check.number, reason=LOOKUP_REASON
+    )
+    if holder is None:
         return None
+    health = holder.health
     colour = health.code.colour if health.code is not None else None
     dob = check.birth_date.isoformat() if check.birth_date else str(health.birth_year or "")
     id_hash = registry.cipher.lookup_hash(document_type, check.number).hex()
     return IdCardLookup(
-        subject=Subject(dob=dob, fnt="", gnt="", id_hash=id_hash),
+        subject=Subject(dob=dob, fnt=holder.fnt, gnt=holder.gnt, id_hash=id_hash),
         masked_name=mask_id_number(check.number),
         looked_up_at=now,
         colour=CodeColour(colour) if colour is not None else None,

@@ -175,3 +175,15 @@ class PersonHealth:
     code: HealthCodeStatus | None
     vaccinations: tuple[VaccinationRecord, ...] = field(default=())
     contraindications: tuple[ContraindicationRecord, ...] = field(default=())
+
+
+@dataclass(frozen=True, slots=True)
+class DocumentHolder:
+    """The person behind an ID document shown at an entrance (R14): their health, and their
+    name as ICAO 9303 transliterates it (张三 -> ZHANG / SAN), so that codes shown with the
+    document (a foreign DCC, a SMART Health Card) can be bound to it by name and birth date.
+    The name itself is never returned."""
+
+    health: PersonHealth
+    fnt: str
+    gnt: str

@@ -13,9 +13,11 @@ from datetime import date, datetime
 from uuid import UUID, uuid4
 
 from jointcheck.credentials.masking import mask_id_number, mask_name, mask_phone
+from jointcheck.credentials.subject import transliterate
 from jointcheck.errors import InputError
 from jointcheck.registry.model import (
     GRID_CODE_LENGTH,
+    DocumentHolder,
     PersonDetails,
     PersonHealth,
     PersonSummary,
@@ -326,20 +328,47 @@ class PersonService:
                 return None
             return _health_of(uow, sealed)
 
+    def _by_document(
+        self, uow: RegistryUnitOfWork, principal: Principal, document_type: str, number: str
+    ) -> SealedPerson | None:
+        lookup = self._cipher.lookup_hash(document_kind(document_type), number)
+        sealed = uow.persons.find_by_lookup(lookup)
+        if sealed is None:
+            return None
+        ref = PersonRef(sealed.id, sealed.admin_code)
+        if principal.role is not Role.CHECKPOINT_DEVICE and not can_access(principal, ref):
+            return None
+        return sealed
+
     def health_by_document(
         self, principal: Principal, document_type: str, number: str
     ) -> PersonHealth | None:
         """The ID-document path at an entrance (R14): a checkpoint device, or staff in scope,
         learns the code colour and doses of the person presenting this document, nothing else."""
-        lookup = self._cipher.lookup_hash(document_kind(document_type), number)
         with self._uow() as uow:
-            sealed = uow.persons.find_by_lookup(lookup)
+            sealed = self._by_document(uow, principal, document_type, number)
+            return _health_of(uow, sealed) if sealed is not None else None
+
+    def holder_by_document(
+        self, principal: Principal, document_type: str, number: str, *, reason: str
+    ) -> DocumentHolder | None:
+        """``health_by_document`` and the holder's transliterated name, to bind codes shown
+        with the document to it. The name is opened here and only its transliteration leaves:
+        the read is audited (``personal_data.read`` of ``name``) with the reason given."""
+        reason = require_reason(reason)
+        with self._uow() as uow:
+            sealed = self._by_document(uow, principal, document_type, number)
             if sealed is None:
                 return None
+            health = _health_of(uow, sealed)
             ref = PersonRef(sealed.id, sealed.admin_code)
-            if principal.role is not Role.CHECKPOINT_DEVICE and not can_access(principal, ref):
-                return None
-            return _health_of(uow, sealed)
+            self._auditor.personal_data_read(
+                uow.audit, principal, ref, fields=("name",), reason=reason
+            )
+            name = self._cipher.open(sealed.name, table=TABLE, column="name", row_id=str(sealed.id))
+            uow.commit()
+        fnt, gnt = transliterate(name)
+        return DocumentHolder(health=health, fnt=fnt, gnt=gnt)
 
 
 def _health_of(uow: RegistryUnitOfWork, sealed: SealedPerson) -> PersonHealth:
