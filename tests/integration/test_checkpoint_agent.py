@@ -294,3 +294,17 @@ def test_the_cli_refuses_to_start_with_exit_code_2(client, district, tmp_path, m
         assert en in result.output
     # Nothing was pinned by the refused starts.
     assert Outbox(data / "outbox.db").get_meta("root_public_key") is None
+
+
+def test_the_agents_entrance_page_names_the_place_and_the_entrance(client, district, tmp_path):
+    """The header shows the place as staff know it (its name), not its id."""
+    from jointcheck.api.agent_app import create_agent_app
+
+    agent, _ = make_agent(district, client, tmp_path)
+    with TestClient(create_agent_app(agent, sync_interval=3600)) as local:
+        page = local.get("/")
+    assert page.status_code == 200
+    header = page.text.split('data-testid="station">', 1)[1].split("</p>", 1)[0]
+    assert "百货大楼" in header
+    assert "north" in header
+    assert f"场所 {district.place_id} " not in header

@@ -338,3 +338,19 @@ def test_an_id_card_binds_to_a_foreign_dcc_of_the_same_name(district, principal)
         ).all()
     assert len(reads) == 1
     assert '"name"' in reads[0]
+
+
+def test_the_entrance_page_names_the_place_and_the_entrance(client, district):
+    """The header shows the place's name and the entrance, not the place's id; the device
+    info the agent keeps carries the name too."""
+    _, auth = enroll(district, entrance="south")
+    token = auth["authorization"].removeprefix("Bearer ")
+    client.cookies.set("jc_device", token)
+    page = client.get("/entrance")
+    assert page.status_code == 200
+    header = page.text.split('data-testid="station">', 1)[1].split("</p>", 1)[0]
+    assert "百货大楼" in header
+    assert "south" in header
+    assert f"场所 {district.place_id} " not in header
+    info = client.get("/api/checkpoint/device", headers=auth).json()
+    assert info["station"]["place_name"] == "百货大楼"

@@ -8,6 +8,7 @@ key (``X-Agent-Key``), which only the page served here knows.
 from __future__ import annotations
 
 import hmac
+import json
 import secrets
 import threading
 from collections.abc import AsyncIterator, Callable
@@ -25,7 +26,7 @@ from jointcheck.api.checkpoint_schemas import IdDocumentIn, OverrideRequestIn, R
 from jointcheck.api.errors import ApiError, install_error_handlers
 from jointcheck.api.middleware import RequestStateMiddleware
 from jointcheck.api.qr_image import decode_qr_image
-from jointcheck.checkpoint.agent import Agent
+from jointcheck.checkpoint.agent import META_STATION, Agent
 from jointcheck.checkpoint.model import OverrideReason, Registration
 from jointcheck.web.render import render
 from jointcheck.web.session import Cookies
@@ -105,7 +106,10 @@ def _pages(agent: Agent, key: str) -> APIRouter:
     @pages.get("/", response_class=HTMLResponse)
     def page(request: Request) -> HTMLResponse:
         station = agent.station
-        return entrance_page(request, "/api/agent", key, station.place_id, station.entrance_id)
+        # The place's name came with the station at enrolment (GET /api/checkpoint/device).
+        kept = json.loads(agent.outbox.get_meta(META_STATION) or "{}")
+        name = str(kept.get("place_name") or station.place_id)
+        return entrance_page(request, "/api/agent", key, name, station.entrance_id)
 
     return pages
 

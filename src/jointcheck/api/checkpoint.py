@@ -28,6 +28,7 @@ from jointcheck.api.checkpoint_schemas import (
     ScanIn,
     parse_body,
 )
+from jointcheck.api.checkpoint_service import device_principal
 from jointcheck.api.deps import csrf_header_checked, require_role
 from jointcheck.api.errors import ApiError
 from jointcheck.checkpoint.model import Registration, ScreenResult
@@ -76,10 +77,13 @@ def revoke(device_id: str, principal: EnrollerDep, server: ServerDep) -> dict[st
 def device_info(device: DeviceDep, server: ServerDep) -> dict[str, Any]:
     """Who the token is: its station, and the district root key the agent pins."""
     station = server.station(device)
+    place = server.registry.places.get(device_principal(device), device.place_id)
     return {
         "station": {
             "device_id": station.device_id,
             "place_id": station.place_id,
+            # For the entrance page's header (the agent keeps it with the station).
+            "place_name": place.name if place is not None else station.place_id,
             "entrance_id": station.entrance_id,
             "street_code": station.street_code,
             "category": station.category,

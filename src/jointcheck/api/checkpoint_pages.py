@@ -3,7 +3,8 @@
 ``/entrance?token=...`` (the link an operator opens once on the terminal) stores the device
 token in an HttpOnly cookie and sends the browser on to ``/entrance``; the page then calls the
 checkpoint API with that cookie and the CSRF header. Without the network a terminal runs the
-agent instead (``jointcheck checkpoint``), which serves the same page on localhost.
+agent instead (``jointcheck checkpoint``), which serves the same page on localhost. The
+header names the place and the entrance as staff know them (百货大楼 · north), not by id.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from starlette.concurrency import run_in_threadpool
 
 from jointcheck.api.agent_app import entrance_page
 from jointcheck.api.checkpoint_deps import DEVICE_COOKIE, DeviceDep, ServerDep
+from jointcheck.api.checkpoint_service import device_principal
 from jointcheck.api.errors import ApiError
 from jointcheck.api.qr_image import decode_qr_image
 
@@ -48,7 +50,11 @@ async def entrance(
     if device is None:
         raise ApiError(HTTPStatus.UNAUTHORIZED, "DEVICE_UNKNOWN")
     station = await run_in_threadpool(server.station, device)
-    return entrance_page(request, "/api/checkpoint", "", station.place_id, station.entrance_id)
+    place = await run_in_threadpool(
+        server.registry.places.get, device_principal(device), device.place_id
+    )
+    name = place.name if place is not None else station.place_id
+    return entrance_page(request, "/api/checkpoint", "", name, station.entrance_id)
 
 
 @router.post("/api/checkpoint/decode")
