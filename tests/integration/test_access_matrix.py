@@ -401,6 +401,12 @@ def call(world: World, caller: str, method: str, path: str, own: bool) -> Respon
         client.cookies.clear()
         for name, value in saved.items():
             client.cookies.set(name, value)
+    if (method, path) == ("POST", "/logout") and caller in ACCOUNTS:
+        # Sign-out ends the session at the server: the restored cookie is nobody now, and
+        # the caller signs in again for the routes that follow.
+        assert client.get("/api/me/health-code").status_code == 401
+        client.cookies.clear()
+        assert sign_in(client, caller, f"demo-{caller}-2021").status_code == 303
     return answer
 
 

@@ -75,6 +75,74 @@ def test_sign_out_ends_the_session(client):
     assert 'data-testid="login-link"' in client.get("/").text
 
 
+def test_a_copied_cookie_stops_working_when_its_session_signs_out(client, settings):
+    """Sign-out ends the session at the server: a copy of the cookie taken before is nobody."""
+    sign_in(client, "street-staff-1", PASSWORD)
+    copied = client.cookies[SESSION_COOKIE]
+    with TestClient(create_app(settings, clock=lambda: NOW)) as thief:
+        thief.cookies = {SESSION_COOKIE: copied}
+        assert "Signed in: street-staff-1" in thief.get("/?lang=en").text
+        assert thief.get("/api/me/health-code").status_code == 403  # signed in, wrong role
+        token = csrf_of(client.get("/").text)
+        client.post("/logout", data={"csrf_token": token}, follow_redirects=False)
+        thief.cookies = {SESSION_COOKIE: copied}
+        api = thief.get("/api/me/health-code")
+        assert api.status_code == 401
+        assert api.json()["error"]["code"] == "UNAUTHENTICATED"
+        page = thief.get("/me", follow_redirects=False)
+        assert page.status_code == 303
+        assert page.headers["location"].startswith("/login")
+        assert 'data-testid="login-link"' in thief.get("/").text
+
+
+def test_signing_out_one_browser_leaves_the_others_signed_in(client, settings):
+    sign_in(client, "street-staff-1", PASSWORD)
+    with TestClient(create_app(settings, clock=lambda: NOW)) as other:
+        sign_in(other, "street-staff-1", PASSWORD)
+        token = csrf_of(client.get("/").text)
+        client.post("/logout", data={"csrf_token": token}, follow_redirects=False)
+        assert "Signed in: street-staff-1" in other.get("/?lang=en").text
+
+
+def test_a_signed_cookie_without_a_live_server_session_signs_nobody_in(client, settings):
+    """A cookie signed with the deployment's secret but naming no session the server keeps
+    (one from before sessions were kept, or one made up) is nobody."""
+    from jointcheck.web.session import Cookies
+
+    sign_in(client, "street-staff-1", PASSWORD)
+    cookies = Cookies(settings.session_secret)
+    account_id = cookies.session.unsign(client.cookies[SESSION_COOKIE])["aid"]
+    without_sid = cookies.session.sign(
+        {"aid": account_id, "usr": "street-staff-1", "rol": "street_staff", "exp": 2**40}
+    )
+    _, made_up = cookies.new_session(
+        account_id, "street-staff-1", "street_staff", "not-a-session", NOW.replace(year=2030)
+    )
+    for cookie in (without_sid, made_up):
+        client.cookies = {SESSION_COOKIE: cookie}
+        assert 'data-testid="login-link"' in client.get("/").text
+
+
+def test_an_expired_session_is_nobody_and_is_purged_at_the_next_sign_in(client, settings, registry):
+    from datetime import timedelta
+
+    from sqlalchemy import select
+
+    from jointcheck.store.models import WebSessionRow
+    from jointcheck.web.session import SESSION_TTL
+
+    clock = [NOW]
+    with TestClient(create_app(settings, clock=lambda: clock[0])) as browser:
+        sign_in(browser, "street-staff-1", PASSWORD)
+        clock[0] = NOW + SESSION_TTL + timedelta(seconds=1)
+        assert 'data-testid="login-link"' in browser.get("/").text
+        sign_in(browser, "street-staff-1", PASSWORD)
+    with registry.uow() as uow:
+        rows = uow.session.scalars(select(WebSessionRow)).all()
+        assert len(rows) == 1
+        assert rows[0].expires_at > clock[0]
+
+
 def test_a_forged_session_cookie_signs_nobody_in(client):
     response = sign_in(client, "street-staff-1", PASSWORD)
     genuine = client.cookies[SESSION_COOKIE]

@@ -120,6 +120,7 @@ def create_app(
         cookies=services.cookies,
         clock=services.clock,
         secure=settings.secure_cookies,
+        live_session=services.accounts.session_alive if services.accounts is not None else None,
     )
     app.mount("/static", StaticFiles(packages=[("jointcheck.web", "static")]), name="static")
     for router in (

@@ -1,8 +1,9 @@
 """Typed dependencies of the routes (``Annotated[...]``): settings, clock, locale, who asks.
 
 Every protected route declares ``PrincipalDep`` or ``Depends(require_role(...))``; a route
-without one is public (the verify page, sign-in, health). A session names an account id; the
-account is read again on each request, so a deactivated account loses access at once.
+without one is public (the verify page, sign-in, health). A session names an account id and a
+session id; both are read again on each request, so a deactivated account or a signed-out
+session loses access at once.
 """
 
 from __future__ import annotations
@@ -96,11 +97,14 @@ def session_of(request: Request) -> Session | None:
 
 
 def optional_principal(request: Request, services: ServicesDep) -> Principal | None:
-    """Who is signed in, or None; an account deactivated since sign-in counts as nobody."""
+    """Who is signed in, or None; an account deactivated since sign-in, or a session signed out
+    (its cookie copied before), counts as nobody."""
     session = session_of(request)
     if session is None or services.accounts is None:
         return None
-    return services.accounts.principal(session.account_id)
+    return services.accounts.session_principal(
+        session.account_id, session.session_id, services.clock()
+    )
 
 
 OptionalPrincipalDep = Annotated[Principal | None, Depends(optional_principal)]

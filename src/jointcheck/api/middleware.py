@@ -11,6 +11,7 @@ from http import HTTPStatus
 from http.cookies import SimpleCookie
 from urllib.parse import parse_qs
 
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import MutableHeaders
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -108,12 +109,19 @@ class RequestStateMiddleware:
     """
 
     def __init__(
-        self, app: ASGIApp, cookies: Cookies, clock: Callable[[], datetime], secure: bool
+        self,
+        app: ASGIApp,
+        cookies: Cookies,
+        clock: Callable[[], datetime],
+        secure: bool,
+        live_session: Callable[[int, str, datetime], bool] | None = None,
     ) -> None:
         self.app = app
         self.cookies = cookies
         self.clock = clock
         self.secure = secure
+        # Whether the server still keeps a signed cookie's session (not signed out, R6).
+        self.live_session = live_session
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -131,7 +139,14 @@ class RequestStateMiddleware:
         state = scope.setdefault("state", {})
         state["locale"] = locale
         state["csrf"] = csrf
-        state["session"] = self.cookies.read_session(jar.get(SESSION_COOKIE), self.clock())
+        now = self.clock()
+        session = self.cookies.read_session(jar.get(SESSION_COOKIE), now)
+        if session is not None and self.live_session is not None:
+            live = await run_in_threadpool(
+                self.live_session, session.account_id, session.session_id, now
+            )
+            session = session if live else None
+        state["session"] = session
 
         async def send_with_cookies(message: Message) -> None:
             if message["type"] == "http.response.start":

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
+import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from datetime import datetime
 from uuid import UUID
 
 from jointcheck.errors import InputError
@@ -67,6 +70,10 @@ def check_new_account(form: NewAccount) -> None:
         raise InputError("a resident account needs a person", code="ACCOUNT_PERSON")
 
 
+def _session_hash(session_id: str) -> bytes:
+    return hashlib.sha256(session_id.encode()).digest()
+
+
 class AccountService:
     def __init__(
         self,
@@ -95,6 +102,39 @@ class AccountService:
         with self._uow() as uow:
             record = uow.accounts.get(account_id)
         return principal_of(record) if record is not None and record.active else None
+
+    # Sessions: the cookie names a random session id; the store keeps its SHA-256 until
+    # sign-out or expiry. A signed cookie alone is not enough to be signed in (R6).
+    def open_session(self, principal: Principal, now: datetime, expires_at: datetime) -> str:
+        """A new session id for a principal who just signed in; expired sessions are purged."""
+        session_id = secrets.token_urlsafe(32)
+        with self._uow() as uow:
+            uow.accounts.delete_expired_sessions(now)
+            uow.accounts.add_session(
+                _session_hash(session_id), principal.account_id, now, expires_at
+            )
+            uow.commit()
+        return session_id
+
+    def session_principal(
+        self, account_id: int, session_id: str, now: datetime
+    ) -> Principal | None:
+        """The principal of a live session of an active account; None once signed out."""
+        with self._uow() as uow:
+            owner = uow.accounts.session_account(_session_hash(session_id), now)
+            record = uow.accounts.get(account_id) if owner == account_id else None
+        return principal_of(record) if record is not None and record.active else None
+
+    def session_alive(self, account_id: int, session_id: str, now: datetime) -> bool:
+        """Whether the server still keeps this session of this account (not signed out)."""
+        with self._uow() as uow:
+            return uow.accounts.session_account(_session_hash(session_id), now) == account_id
+
+    def close_session(self, session_id: str) -> None:
+        """Sign-out: the session is deleted, and every copy of its cookie stops working."""
+        with self._uow() as uow:
+            uow.accounts.delete_session(_session_hash(session_id))
+            uow.commit()
 
     def list(self, principal: Principal) -> list[Principal]:
         """The accounts of the district administrator's district (others see none)."""

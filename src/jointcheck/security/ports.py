@@ -75,6 +75,16 @@ class AccountRepository(Protocol):
 
     def list(self, *, scope_code: str) -> Sequence[AccountRecord]: ...
 
+    def add_session(
+        self, id_hash: bytes, account_id: int, created_at: datetime, expires_at: datetime
+    ) -> None: ...
+
+    def session_account(self, id_hash: bytes, now: datetime) -> int | None: ...
+
+    def delete_session(self, id_hash: bytes) -> None: ...
+
+    def delete_expired_sessions(self, now: datetime) -> int: ...
+
 
 class SecurityUnitOfWork(Protocol):
     @property

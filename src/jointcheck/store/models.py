@@ -75,6 +75,20 @@ class AccountRow(Base):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
+class WebSessionRow(Base):
+    """A signed-in browser session; deleted at sign-out, so a copied cookie stops working."""
+
+    __tablename__ = "web_sessions"
+
+    # SHA-256 of the session id the cookie carries: the table alone gives no usable session.
+    id_hash: Mapped[bytes] = mapped_column(LargeBinary(32), primary_key=True)
+    account_id: Mapped[int] = mapped_column(
+        ForeignKey("accounts.id", ondelete="CASCADE"), index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+
+
 class PlaceRow(Base):
     __tablename__ = "places"
     __table_args__ = (UniqueConstraint("admin_code", "name"), Index(None, "category"))

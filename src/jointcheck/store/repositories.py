@@ -5,14 +5,21 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session
 
 from jointcheck.registry.model import AdminLevel, AdminUnit, Entrance, Place
 from jointcheck.security.ports import AccountRecord, AuditAction, AuditEntry
 from jointcheck.security.roles import Role
 from jointcheck.store.faults import translated
-from jointcheck.store.models import AccountRow, AdminUnitRow, AuditRow, EntranceRow, PlaceRow
+from jointcheck.store.models import (
+    AccountRow,
+    AdminUnitRow,
+    AuditRow,
+    EntranceRow,
+    PlaceRow,
+    WebSessionRow,
+)
 from jointcheck.store.scope import in_scope
 
 MAX_PAGE = 1000
@@ -197,6 +204,33 @@ class SqlAccounts:
     def list(self, *, scope_code: str) -> Sequence[AccountRecord]:
         query = select(AccountRow).where(in_scope(AccountRow.scope_code, scope_code))
         return [_account(r) for r in self._s.scalars(query.order_by(AccountRow.id))]
+
+    # Sign-in sessions (web/session.py): a row per signed-in browser, gone at sign-out.
+    def add_session(
+        self, id_hash: bytes, account_id: int, created_at: datetime, expires_at: datetime
+    ) -> None:
+        row = WebSessionRow(
+            id_hash=id_hash, account_id=account_id, created_at=created_at, expires_at=expires_at
+        )
+        with translated():
+            self._s.add(row)
+            self._s.flush()
+
+    def session_account(self, id_hash: bytes, now: datetime) -> int | None:
+        """The account of a session that exists and has not expired."""
+        query = select(WebSessionRow.account_id).where(
+            WebSessionRow.id_hash == id_hash, WebSessionRow.expires_at > now
+        )
+        return self._s.scalar(query)
+
+    def delete_session(self, id_hash: bytes) -> None:
+        with translated():
+            self._s.execute(delete(WebSessionRow).where(WebSessionRow.id_hash == id_hash))
+
+    def delete_expired_sessions(self, now: datetime) -> int:
+        with translated():
+            result = self._s.execute(delete(WebSessionRow).where(WebSessionRow.expires_at <= now))
+        return int(getattr(result, "rowcount", 0) or 0)
 
 
 class SqlAuditLog:

@@ -1,8 +1,9 @@
 """Sign-in and sign-out: ``/login`` and ``/logout`` (R6: every protected page needs a sign-in).
 
 The password is checked by the security service (argon2, no user enumeration by timing);
-on success the browser gets a signed session cookie (HttpOnly, SameSite=Lax) naming the
-account, and a new CSRF token. Sign-out clears both. ``next`` only ever points inside this
+on success the server opens a session (kept in the store) and the browser gets a signed
+session cookie (HttpOnly, SameSite=Lax) naming the account and the session, and a new CSRF
+token. Sign-out deletes the session at the server and the cookie in the browser. ``next`` only ever points inside this
 site, so the sign-in page cannot be used to send someone elsewhere.
 """
 
@@ -15,7 +16,7 @@ from fastapi import APIRouter, Form, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
-from jointcheck.api.deps import AccountsDep, CsrfChecked, NowDep, ServicesDep
+from jointcheck.api.deps import AccountsDep, CsrfChecked, NowDep, ServicesDep, session_of
 from jointcheck.api.errors import error_message
 from jointcheck.security.roles import Role
 from jointcheck.web.render import render
@@ -71,8 +72,10 @@ async def login_submit(
     principal = await run_in_threadpool(accounts.authenticate, username, password)
     if principal is None:
         return _login_page(request, target, username, "LOGIN_FAILED")
+    expires_at = now + SESSION_TTL
+    session_id = await run_in_threadpool(accounts.open_session, principal, now, expires_at)
     _, token = services.cookies.new_session(
-        principal.account_id, principal.username, principal.role.value, now
+        principal.account_id, principal.username, principal.role.value, session_id, expires_at
     )
     landing = target or LANDING.get(principal.role, "/")
     response = RedirectResponse(landing, status_code=HTTPStatus.SEE_OTHER)
@@ -93,7 +96,11 @@ async def login_submit(
 
 
 @router.post("/logout")
-def logout(_csrf: CsrfChecked) -> Response:
+def logout(request: Request, services: ServicesDep, _csrf: CsrfChecked) -> Response:
+    session = session_of(request)
+    if session is not None and services.accounts is not None:
+        # Server-side: the session is gone, so a copy of the cookie is worth nothing now.
+        services.accounts.close_session(session.session_id)
     response = RedirectResponse("/", status_code=HTTPStatus.SEE_OTHER)
     response.delete_cookie(SESSION_COOKIE, httponly=True, samesite="lax")
     return response

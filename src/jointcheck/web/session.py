@@ -3,7 +3,10 @@
 A cookie value is ``base64url(JSON payload) "." base64url(HMAC-SHA256)``, keyed by the
 deployment's ``session_secret`` with a per-purpose derivation, so that a CSRF token cannot be
 replayed as a session. The session cookie is HttpOnly and SameSite=Lax; its payload holds the
-account id, the role at sign-in and an expiry, never personal data.
+account id, the role at sign-in, a random session id and an expiry, never personal data. The
+session id is also kept at the server (``AccountService.open_session``) until sign-out or
+expiry: a signed cookie whose session is gone is nobody, so a copy of a signed-out cookie
+does not work.
 
 Form posts carry the CSRF token twice (double submit): in the ``jc_csrf`` cookie and in the
 form's ``csrf_token`` field (or the ``X-CSRF-Token`` header for fetch). Both must be the same
@@ -66,11 +69,12 @@ class Signer:
 
 @dataclass(frozen=True, slots=True)
 class Session:
-    """Who is signed in: the account, its role at sign-in, and until when."""
+    """Who is signed in: the account, its role at sign-in, the session id, and until when."""
 
     account_id: int
     username: str
     role: str
+    session_id: str
     expires_at: datetime
 
     def to_payload(self) -> dict[str, Any]:
@@ -78,6 +82,7 @@ class Session:
             "aid": self.account_id,
             "usr": self.username,
             "rol": self.role,
+            "sid": self.session_id,
             "exp": int(self.expires_at.timestamp()),
         }
 
@@ -86,15 +91,17 @@ def session_from_payload(payload: dict[str, Any] | None, now: datetime) -> Sessi
     """The session in a verified payload, unless it is malformed or expired."""
     if payload is None:
         return None
-    aid, usr, rol, exp = (payload.get(k) for k in ("aid", "usr", "rol", "exp"))
+    aid, usr, rol, sid, exp = (payload.get(k) for k in ("aid", "usr", "rol", "sid", "exp"))
     if not (isinstance(aid, int) and isinstance(usr, str) and isinstance(rol, str)):
+        return None
+    if not isinstance(sid, str) or not sid:
         return None
     if not isinstance(exp, int):
         return None
     expires_at = datetime.fromtimestamp(exp, tz=now.tzinfo)
     if expires_at <= now:
         return None
-    return Session(aid, usr, rol, expires_at)
+    return Session(aid, usr, rol, sid, expires_at)
 
 
 class Cookies:
@@ -117,7 +124,8 @@ class Cookies:
         return session_from_payload(self.session.unsign(cookie), now)
 
     def new_session(
-        self, account_id: int, username: str, role: str, now: datetime
+        self, account_id: int, username: str, role: str, session_id: str, expires_at: datetime
     ) -> tuple[Session, str]:
-        session = Session(account_id, username, role, now + SESSION_TTL)
+        """The signed cookie of a session the server opened (``AccountService.open_session``)."""
+        session = Session(account_id, username, role, session_id, expires_at)
         return session, self.session.sign(session.to_payload())
