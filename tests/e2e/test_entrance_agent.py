@@ -3,12 +3,16 @@ page decides with the agent's own bundle, and the checks reach the server at the
 
 from __future__ import annotations
 
+import base64
+import json
 import threading
 import time
 from datetime import UTC, datetime
 
 import pytest
 import uvicorn
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import ec
 from playwright.sync_api import expect
 from test_entrance_page import Codes, enroll_demo_device, scan
 
@@ -17,7 +21,7 @@ from jointcheck.api.agent_app import create_agent_app
 from jointcheck.api.agent_transport import HttpTransport
 from jointcheck.bootstrap import DistrictKeyFiles
 from jointcheck.checkpoint.agent import Agent
-from jointcheck.checkpoint.bundle import pem_public_key, root_fingerprint
+from jointcheck.checkpoint.bundle import canonical, pem_public_key, root_fingerprint, root_kid
 from jointcheck.checkpoint.outbox import Outbox
 from jointcheck.checkpoint.sealing import DeviceSealer
 from jointcheck.web.holder import ServerIssuers
@@ -29,7 +33,8 @@ class _Quiet(uvicorn.Server):
 
 
 @pytest.fixture
-def agent_url(live_server, tmp_path):
+def agent(live_server, tmp_path):
+    """(the agent's URL, its transport to the server) for an agent started with the pin."""
     transport = HttpTransport(live_server.url, enroll_demo_device(live_server, "markets"))
     # The fingerprint enrollment shows the operator, from the district's public root key.
     root_public = DistrictKeyFiles.of(live_server.settings).root_public.read_bytes()
@@ -47,11 +52,16 @@ def agent_url(live_server, tmp_path):
     while not server.started:
         time.sleep(0.05)
     try:
-        yield f"http://127.0.0.1:{port}"
+        yield f"http://127.0.0.1:{port}", transport
     finally:
         server.should_exit = True
         thread.join(timeout=15)
         transport.close()
+
+
+@pytest.fixture
+def agent_url(agent):
+    return agent[0]
 
 
 def test_the_agent_serves_the_entrance_page_and_syncs(page, agent_url, live_server, screenshot):
@@ -67,3 +77,35 @@ def test_the_agent_serves_the_entrance_page_and_syncs(page, agent_url, live_serv
     screenshot(page, "entrance-agent")
     # Uploaded at the next sync: the page stops showing it as waiting.
     expect(page.get_by_test_id("link-status")).not_to_contain_text("待上传", timeout=20_000)
+
+
+def signed_by_another_key(document: bytes) -> bytes:
+    """DOCUMENT's body, one version newer, signed by a root key other than the district's."""
+    other = ec.generate_private_key(ec.SECP256R1())
+    envelope = json.loads(document)
+    envelope["body"]["version"] += 1
+    signature = other.sign(canonical(envelope["body"]), ec.ECDSA(hashes.SHA256()))
+    envelope["kid"] = root_kid(other.public_key())
+    envelope["signature"] = base64.b64encode(signature).decode("ascii")
+    return json.dumps(envelope).encode()
+
+
+def test_a_bundle_of_another_root_key_shows_as_untrusted_and_checks_go_on(
+    page, agent, live_server, screenshot
+):
+    url, transport = agent
+    # The server now hands out a bundle signed by another root key than the pinned one.
+    forged = signed_by_another_key(transport.fetch_bundle())
+    transport.fetch_bundle = lambda: forged
+    issuers = ServerIssuers.load(DistrictKeyFiles.of(live_server.settings))
+    assert issuers is not None
+    codes = Codes(issuers)
+    page.goto(url + "/")
+    status = page.get_by_test_id("link-status")
+    expect(status).to_have_attribute("data-refused", "BUNDLE_UNTRUSTED", timeout=15_000)
+    expect(status).to_contain_text("信任包不可信")
+    # Still deciding with the last good bundle; the check waits in the outbox.
+    scan(page, codes.health(), codes.vaccination())
+    expect(page.get_by_test_id("result")).to_have_attribute("data-outcome", "ADMIT")
+    expect(status).to_contain_text("待上传 1", timeout=10_000)
+    screenshot(page, "entrance-agent-untrusted-bundle")
