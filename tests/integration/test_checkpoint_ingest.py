@@ -209,3 +209,27 @@ def test_a_registration_after_midnight_finds_its_check_of_the_day_before(client,
     district.clock[0] += timedelta(seconds=30)  # the next district day
     reg = registration(device, district, persuaded["id"])
     assert post(client, auth, [reg])["accepted"] == [reg["id"]]
+
+
+def test_each_malformed_check_is_refused_by_its_id(client, district):
+    device, auth = enroll(district)
+    good = [check(device, district, i) for i in range(BIG)]
+    naive = check(device, district)
+    naive["at"] = district.now().replace(tzinfo=None).isoformat()
+    summary_extra = check(device, district)
+    summary_extra["summary"] = {**summary_extra["summary"], "name": "王小明"}
+    bad = [
+        check(device, district, name="王小明"),  # a field no check has
+        naive,  # no UTC offset
+        check(device, district, subject_hash="not-a-hash"),
+        check(device, district, street_code="37070400"),
+        summary_extra,
+        check(device, district, summary={"doses": 99}),
+        check(device, district, bundle_version=-1),
+    ]
+    answer = post(client, auth, good[:3] + bad + good[3:])
+    assert sorted(answer["accepted"]) == sorted(e["id"] for e in good)
+    assert {r["id"]: r["code"] for r in answer["refused"]} == {
+        e["id"]: "EVENT_INVALID" for e in bad
+    }
+    assert counts(client, auth) == expected(good)
