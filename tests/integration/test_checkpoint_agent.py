@@ -244,6 +244,10 @@ def test_a_server_that_switches_root_key_is_refused_and_recorded(client, distric
     during = agent.scan([[health_code(district), vaccination(district)]])[0]
     assert during.outcome == "ADMIT"
     assert agent.outbox.get(during.check_id)["bundle_version"] == 1
+    # Nor does an ID number go to that server for a look-up (R14 waits for a trusted server).
+    with pytest.raises(InputError) as looked_up:
+        agent.id_document("resident_id_card", "11010519491231002X")
+    assert looked_up.value.code == "BUNDLE_UNTRUSTED"
     page_client = TestClient(create_agent_app(agent))
     page = page_client.get("/").text
     key = re.search(r'name="agent-key" content="([^"]+)"', page).group(1)

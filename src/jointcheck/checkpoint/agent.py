@@ -52,6 +52,8 @@ from jointcheck.errors import InputError, TrustListError
 META_BUNDLE = "bundle"
 META_STATION = "station"
 META_ROOT = "root_public_key"
+# Refusals after which the server is sent nothing (no upload, no ID-document look-up).
+UNTRUSTED = (TrustReason.BUNDLE_UNTRUSTED, TrustReason.BUNDLE_FORGED)
 
 
 class AgentTransport(Transport, Protocol):
@@ -239,7 +241,17 @@ class Agent:
         return override_screen(denied_screen)
 
     def id_document(self, document_type: str, number: str) -> ScreenResult:
-        """R14: needs the server; the record it returns goes through the outbox like any."""
+        """R14: needs the server; the record it returns goes through the outbox like any.
+
+        Not while the server's bundle is refused as not the pinned key's: the document number
+        is personal data, and that server may not be the district's.
+        """
+        refusal = self.outbox.open_refusal()
+        if refusal is not None and refusal.code in UNTRUSTED:
+            raise InputError(
+                "the server's bundle is not signed by the pinned root key: no look-up there",
+                code=TrustReason.BUNDLE_UNTRUSTED,
+            )
         try:
             answer = self.transport.id_document(document_type, number)
         except Unreachable as exc:
