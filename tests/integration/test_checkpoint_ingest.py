@@ -233,3 +233,45 @@ def test_each_malformed_check_is_refused_by_its_id(client, district):
         e["id"]: "EVENT_INVALID" for e in bad
     }
     assert counts(client, auth) == expected(good)
+
+
+def test_a_check_stored_by_the_bulk_path_reads_back_as_sent(client, district):
+    from datetime import datetime
+
+    from jointcheck.store.checkpoint_repository import SqlCheckpoint
+
+    device, auth = enroll(district)
+    events = [check(device, district, i) for i in range(BIG)]
+    sent = events[5]
+    sent["at"] = "2021-09-06T10:00:00.123456+08:00"  # Fangzi's offset: 02:00:00.123456 UTC
+    sent.update(outcome="PERSUADE", reasons=["DOSES_INCOMPLETE", "BUNDLE_STALE"], stale=True)
+    sent.update(group_id="g" * 12, follows=None, via="id_document")
+    sent["summary"] = {
+        "credential_types": ["dcc_vaccination", "health_code"],
+        "code_colour": "yellow",
+        "doses": 1,
+        "series": 2,
+        "completed": False,
+        "contraindication_level": 3,
+        "age_band": "60+",
+        "pack_id": "fangzi-2021",
+        "pack_version": "1.0.0",
+    }
+    post(client, auth, events)
+    with district.registry.uow() as uow:
+        got = SqlCheckpoint(uow.session).get_check(device.street_code, sent["id"])
+    assert got is not None
+    assert got.at == datetime.fromisoformat(sent["at"])
+    assert (got.outcome.value, got.reasons, got.stale) == ("PERSUADE", tuple(sent["reasons"]), True)
+    assert (got.group_id, got.follows, got.via) == ("g" * 12, None, "id_document")
+    assert (got.device_id, got.place_id, got.entrance_id) == (
+        device.id,
+        str(device.place_id),
+        "north",
+    )
+    assert (got.subject_hash, got.bundle_version) == ("ab" * 32, 1)
+    s = got.summary
+    assert s.credential_types == ("dcc_vaccination", "health_code")
+    assert (s.code_colour, s.doses, s.series, s.completed) == ("yellow", 1, 2, False)
+    assert (s.contraindication_level, s.age_band) == (3, "60+")
+    assert (s.pack_id, s.pack_version) == ("fangzi-2021", "1.0.0")

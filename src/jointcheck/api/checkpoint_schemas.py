@@ -73,7 +73,7 @@ class CheckIn(TypedDict):
     reasons: Annotated[list[Code], Field(max_length=16)]
     summary: SummaryIn
     subject_hash: NotRequired[Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")] | None]
-    bundle_version: Annotated[int, Field(ge=0)]
+    bundle_version: Annotated[int, Field(ge=0, le=2_147_483_647)]
     stale: NotRequired[bool]
     via: NotRequired[Literal["code", "id_document"]]
     group_id: NotRequired[Id | None]

@@ -17,17 +17,60 @@ inserts cost ~20 times more per row.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import UTC, date
 from typing import Any
 
 import psycopg
-from sqlalchemy import Date, bindparam, text
+from sqlalchemy import (
+    Boolean,
+    Date,
+    DateTime,
+    Integer,
+    SmallInteger,
+    String,
+    TypeDecorator,
+    bindparam,
+    text,
+)
 from sqlalchemy.orm import Session
 
 from jointcheck.store.checkpoint_models import CheckEventRow
 
 COLUMNS = tuple(c.name for c in CheckEventRow.__table__.columns)
+
+
+def _pg_type(column: Any) -> str:  # noqa: ANN401 - a Column of the mapped table
+    kind = column.type
+    if isinstance(kind, TypeDecorator):
+        kind = kind.impl
+    for cls, name in _PG_TYPES:
+        if isinstance(kind, cls):
+            return name
+    raise TypeError(f"no binary COPY type for check_events.{column.name}: {kind!r}")
+
+
+_PG_TYPES = (
+    (SmallInteger, "int2"),
+    (Integer, "int4"),
+    (Boolean, "bool"),
+    (DateTime, "timestamptz"),
+    (Date, "date"),
+    (String, "text"),
+)
+# Binary COPY: the values go as the database stores them (a timestamp is 8 bytes, not text
+# to parse); half the client's CPU per row and less of the server's than text COPY.
+PG_TYPES = tuple(_pg_type(c) for c in CheckEventRow.__table__.columns)
+
+
+def copy_rows(cursor: Any, table: str, rows: Iterable[tuple[Any, ...]]) -> None:  # noqa: ANN401
+    """Binary ``COPY`` of ROWS (in ``COLUMNS`` order) into TABLE, on a psycopg cursor."""
+    with cursor.copy(f"COPY {table} ({_NAMES}) FROM STDIN (FORMAT BINARY)") as copy:
+        copy.set_types(PG_TYPES)
+        for row in rows:
+            copy.write_row(row)
+
+
 LOAD_TABLE = "check_events_load"
 _NAMES = ", ".join(COLUMNS)
 _RETURNING = "RETURNING id, street_code, day, place_id, outcome, stale"
@@ -115,9 +158,7 @@ def _postgresql_loaded(cursor: Any, rows: Sequence[tuple[Any, ...]]) -> list[Ins
         f"CREATE TEMP TABLE IF NOT EXISTS {LOAD_TABLE} "
         "(LIKE check_events INCLUDING DEFAULTS) ON COMMIT DELETE ROWS"
     )
-    with cursor.copy(f"COPY {LOAD_TABLE} ({_NAMES}) FROM STDIN") as copy:
-        for row in rows:
-            copy.write_row(row)
+    copy_rows(cursor, LOAD_TABLE, rows)
     cursor.execute(
         f"INSERT INTO check_events ({_NAMES}) SELECT {_NAMES} FROM {LOAD_TABLE} "  # noqa: S608
         f"ON CONFLICT DO NOTHING {_RETURNING}"
@@ -135,9 +176,7 @@ def _postgresql(raw: Any, rows: Sequence[tuple[Any, ...]]) -> list[Inserted]:  #
     with raw.cursor() as cursor:
         cursor.execute(f"SAVEPOINT {_SAVEPOINT}")
         try:
-            with cursor.copy(f"COPY check_events ({_NAMES}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(row)
+            copy_rows(cursor, "check_events", rows)
         except psycopg.errors.UniqueViolation:
             # A re-sent event (or a batch in the same transaction naming one id twice).
             cursor.execute(f"ROLLBACK TO SAVEPOINT {_SAVEPOINT}")
