@@ -275,3 +275,22 @@ def test_a_check_stored_by_the_bulk_path_reads_back_as_sent(client, district):
     assert (s.code_colour, s.doses, s.series, s.completed) == ("yellow", 1, 2, False)
     assert (s.contraindication_level, s.age_band) == (3, "60+")
     assert (s.pack_id, s.pack_version) == ("fangzi-2021", "1.0.0")
+
+
+def test_a_batch_that_fails_midway_leaves_nothing_stored(client, district, monkeypatch):
+    from jointcheck.store.checkpoint_repository import SqlCheckpoint
+
+    device, auth = enroll(district)
+    events = [check(device, district, i) for i in range(BIG)]
+
+    def broken(self, records, now):
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setattr(SqlCheckpoint, "add_overrides", broken)  # after the checks' bulk insert
+    with pytest.raises(RuntimeError):
+        client.post("/api/checkpoint/events", json={"events": events}, headers=auth)
+    assert stored_ids(district) == []
+    monkeypatch.undo()
+    assert counts(client, auth) == dict.fromkeys(("checks", "admitted", "persuaded", "denied"), 0)
+    post(client, auth, events)
+    assert counts(client, auth) == expected(events)

@@ -16,6 +16,7 @@ inserts cost ~20 times more per row.
 
 from __future__ import annotations
 
+import sqlite3
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from datetime import UTC, date
@@ -73,6 +74,7 @@ def copy_rows(cursor: Any, table: str, rows: Iterable[tuple[Any, ...]]) -> None:
 
 LOAD_TABLE = "check_events_load"
 _NAMES = ", ".join(COLUMNS)
+_MARKS = ", ".join("?" for _ in COLUMNS)
 _RETURNING = "RETURNING id, street_code, day, place_id, outcome, stale"
 # A scan at the server stores one check (a family a few): a plain INSERT beats the load table.
 FEW = 10
@@ -114,29 +116,49 @@ def _sqlite_few(raw: Any, rows: Sequence[tuple[Any, ...]]) -> list[Inserted]:  #
     return [(i, s, date.fromisoformat(d), int(p), o, bool(st)) for i, s, d, p, o, st in found]
 
 
+def _sqlite_loaded(cursor: Any, values: list[list[Any]]) -> list[Inserted]:  # noqa: ANN401
+    cursor.execute(
+        f"CREATE TEMP TABLE IF NOT EXISTS {LOAD_TABLE} AS "  # noqa: S608 - fixed names
+        "SELECT * FROM check_events WHERE 0"
+    )
+    cursor.executemany(
+        f"INSERT INTO {LOAD_TABLE} ({_NAMES}) VALUES ({_MARKS})",  # noqa: S608 - fixed names
+        values,
+    )
+    cursor.execute(
+        f"INSERT INTO check_events ({_NAMES}) SELECT {_NAMES} FROM {LOAD_TABLE} "  # noqa: S608
+        f"WHERE true ON CONFLICT DO NOTHING {_RETURNING}"
+    )
+    found = cursor.fetchall()
+    cursor.execute(f"DELETE FROM {LOAD_TABLE}")  # noqa: S608 - fixed name
+    return [(i, s, date.fromisoformat(d), int(p), o, bool(st)) for i, s, d, p, o, st in found]
+
+
 def _sqlite(raw: Any, rows: Sequence[tuple[Any, ...]]) -> list[Inserted]:  # noqa: ANN401
     if len(rows) <= FEW:
         return _sqlite_few(raw, rows)
+    values = [sqlite_row(row) for row in rows]
     cursor = raw.cursor()
     try:
-        cursor.execute(
-            f"CREATE TEMP TABLE IF NOT EXISTS {LOAD_TABLE} AS "  # noqa: S608 - fixed names
-            "SELECT * FROM check_events WHERE 0"
-        )
-        marks = ", ".join("?" for _ in COLUMNS)
-        cursor.executemany(
-            f"INSERT INTO {LOAD_TABLE} ({_NAMES}) VALUES ({marks})",  # noqa: S608 - fixed names
-            [sqlite_row(row) for row in rows],
-        )
-        cursor.execute(
-            f"INSERT INTO check_events ({_NAMES}) SELECT {_NAMES} FROM {LOAD_TABLE} "  # noqa: S608
-            f"WHERE true ON CONFLICT DO NOTHING {_RETURNING}"
-        )
-        found = cursor.fetchall()
-        cursor.execute(f"DELETE FROM {LOAD_TABLE}")  # noqa: S608 - fixed name
+        if not raw.in_transaction:
+            # The driver begins a transaction only before a data statement; the savepoint
+            # must nest in the unit of work's transaction, not stand for it.
+            cursor.execute("BEGIN")
+        cursor.execute(f"SAVEPOINT {_SAVEPOINT}")
+        try:
+            cursor.executemany(
+                f"INSERT INTO check_events ({_NAMES}) VALUES ({_MARKS})",  # noqa: S608
+                values,
+            )
+        except sqlite3.IntegrityError:
+            # A re-sent event (or one id twice in the batch): the careful way.
+            cursor.execute(f"ROLLBACK TO SAVEPOINT {_SAVEPOINT}")
+            cursor.execute(f"RELEASE SAVEPOINT {_SAVEPOINT}")
+            return _sqlite_loaded(cursor, values)
+        cursor.execute(f"RELEASE SAVEPOINT {_SAVEPOINT}")
     finally:
         cursor.close()
-    return [(i, s, date.fromisoformat(d), int(p), o, bool(st)) for i, s, d, p, o, st in found]
+    return [_inserted(row) for row in rows]
 
 
 def _postgresql_few(raw: Any, rows: Sequence[tuple[Any, ...]]) -> list[Inserted]:  # noqa: ANN401
