@@ -102,6 +102,11 @@ ACCESS: dict[tuple[str, str], frozenset[str]] = {
     ("POST", "/logout"): EVERYONE,
     ("GET", "/me"): RESIDENT,
     ("GET", "/me/print"): RESIDENT,
+    # The devices page: the enrollers, each within their scope (as the API above).
+    ("GET", "/devices"): ENROLLERS,
+    ("GET", "/places/{place_id}/devices"): ENROLLERS,
+    ("POST", "/places/{place_id}/devices"): ENROLLERS,
+    ("POST", "/devices/revoke"): ENROLLERS,
 }
 
 # Routes that are audited reads of decrypted personal data, and who may make them in clear
@@ -350,6 +355,12 @@ BODIES: dict[tuple[str, str], Builder] = {
     ("POST", "/login"): lambda w, c, o: {
         "data": {"username": "operator", "password": "demo-operator-2021"}
     },
+    ("POST", "/places/{place_id}/devices"): lambda w, c, o: {
+        "data": {"entrance": "", "label": f"matrix page {c}"}
+    },
+    ("POST", "/devices/revoke"): lambda w, c, o: {
+        "data": {"device_id": w.scopes[c].device_id if o else w.scopes[c].other_device_id}
+    },
 }
 # Routes sent an unreadable image on purpose: their own answer is 400, not a refusal.
 UNREADABLE = {("POST", "/api/verify/image"), ("POST", "/api/checkpoint/decode")}
@@ -360,12 +371,19 @@ SCOPED = {
     ("POST", "/api/checkpoint/events"),
     ("POST", "/api/checkpoint/register"),
     ("POST", "/api/checkpoint/override"),
+    ("GET", "/places/{place_id}/devices"),
+    ("POST", "/places/{place_id}/devices"),
+    ("POST", "/devices/revoke"),
 }
 
 
 def _path(world: World, caller: str, path: str, own: bool) -> str:
     scope = world.scopes[caller]
-    fillers = {"device_id": scope.device_id if own else scope.other_device_id}
+    place = scope.place if own else scope.other_place
+    fillers = {
+        "device_id": scope.device_id if own else scope.other_device_id,
+        "place_id": str(place.id if place is not None else 0),
+    }
     for name, value in fillers.items():
         path = path.replace("{" + name + "}", value)
     assert "{" not in path, f"classify the path parameters of {path}"

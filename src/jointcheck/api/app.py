@@ -25,7 +25,7 @@ from jointcheck.api.trust import ServerTrust, TrustPaths
 from jointcheck.bootstrap import DistrictKeyFiles, Registry, build_registry
 from jointcheck.config import Settings, load_settings, refuse_weak_secret
 from jointcheck.errors import ConfigError
-from jointcheck.web import pages_auth, pages_holder, pages_home, pages_verify
+from jointcheck.web import pages_auth, pages_devices, pages_holder, pages_home, pages_verify
 from jointcheck.web.holder import HolderCodes
 from jointcheck.web.session import Cookies
 
@@ -132,6 +132,7 @@ def create_app(
         pages_verify.router,
         pages_auth.router,
         pages_holder.router,
+        pages_devices.router,
     ):
         app.include_router(router)
     return app

@@ -15,6 +15,7 @@ from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric import ec
 
@@ -46,7 +47,13 @@ from jointcheck.credentials.keyfiles import read_signing_key
 from jointcheck.credentials.replay import PresentationLedger
 from jointcheck.errors import ConfigError, InputError
 from jointcheck.policy import load_shipped, shipped_pack_text
-from jointcheck.security.roles import Principal, Role
+from jointcheck.security.roles import PLACE_ROLES, TREE_ROLES, Principal, Role
+from jointcheck.store.checkpoint_devices import (
+    DeviceStatus,
+    PlaceDevices,
+    device_statuses,
+    places_with_devices,
+)
 from jointcheck.store.checkpoint_models import BundleRow
 from jointcheck.store.checkpoint_repository import (
     Device,
@@ -59,6 +66,7 @@ STREET_CODE_LENGTH = 9
 RUNTIME_RECHECK_SECONDS = 5.0
 STATION_CACHE_SECONDS = 60.0
 DEFAULT_RETENTION_DAYS = 28
+STATUS_DAYS = 7  # how far back a device's checks are read for the bundle version it uses
 
 
 @dataclass(frozen=True, slots=True)
@@ -222,6 +230,39 @@ class CheckpointServer:
             done = repo.revoke(device_id, self.clock())
             uow.commit()
         return done
+
+    def devices(self, principal: Principal, place_id: int) -> list[DeviceStatus] | None:
+        """A place's devices with their status; None when the place is not in the scope."""
+        if self.registry.places.get(principal, place_id) is None:
+            return None
+        with self.registry.uow() as uow:
+            return device_statuses(uow.session, since=self._status_since(), place_id=place_id)
+
+    def device_status(self, principal: Principal, device_id: str) -> DeviceStatus | None:
+        """One device (revoked or not), if its place is in the principal's scope."""
+        with self.registry.uow() as uow:
+            found = device_statuses(uow.session, since=self._status_since(), device_id=device_id)
+        if not found or self.registry.places.get(principal, found[0].place_id) is None:
+            return None
+        return found[0]
+
+    def places(
+        self, principal: Principal, search: str = "", limit: int = 20, offset: int = 0
+    ) -> tuple[list[PlaceDevices], int]:
+        """The places in the principal's scope with their device counts: a page, and the total."""
+        if principal.role in TREE_ROLES:
+            scope: dict[str, Any] = {"scope_code": principal.scope_code}
+        elif principal.role in PLACE_ROLES and principal.place_id is not None:
+            scope = {"place_id": principal.place_id}
+        else:
+            return [], 0
+        with self.registry.uow() as uow:
+            return places_with_devices(
+                uow.session, search=search, limit=limit, offset=offset, **scope
+            )
+
+    def _status_since(self) -> date:
+        return district_day(self.clock()) - timedelta(days=STATUS_DAYS)
 
     def station(self, device: Device) -> Station:
         """The device's place, category and entrance (cached briefly: on every scan's path)."""

@@ -8,7 +8,8 @@ from fastapi import APIRouter, Request
 from starlette.responses import HTMLResponse
 from starlette.routing import NoMatchFound
 
-from jointcheck.web.render import render
+from jointcheck.api.checkpoint import ENROLLERS
+from jointcheck.web.render import render, request_session
 
 router = APIRouter(tags=["pages"])
 
@@ -17,6 +18,11 @@ router = APIRouter(tags=["pages"])
 class PageEntry:
     route: str  # the route's name: the page is listed only when its feature is mounted
     key: str  # message ids home.<key>.title, .summary and .who
+    roles: frozenset[str] | None = None  # listed only for these roles when set
+
+    def shown_to(self, request: Request) -> bool:
+        session = request_session(request)
+        return self.roles is None or (session is not None and session.role in self.roles)
 
     def path(self, request: Request) -> str | None:
         try:
@@ -29,6 +35,7 @@ PAGES = (
     PageEntry("verify_page", "verify"),
     PageEntry("holder_page", "me"),
     PageEntry("entrance", "entrance"),
+    PageEntry("devices_page", "devices", frozenset(r.value for r in ENROLLERS)),
     PageEntry("login_page", "login"),
 )
 
@@ -38,6 +45,6 @@ def home(request: Request) -> HTMLResponse:
     pages = [
         {"path": path, "key": entry.key}
         for entry in PAGES
-        if (path := entry.path(request)) is not None
+        if entry.shown_to(request) and (path := entry.path(request)) is not None
     ]
     return render(request, "index.html", {"pages": pages})
