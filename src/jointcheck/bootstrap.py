@@ -22,6 +22,7 @@ from jointcheck.credentials import keyfiles, revocation, trust
 from jointcheck.credentials.keys import Role
 from jointcheck.errors import KeyMaterialError
 from jointcheck.registry.categories import pack_categories
+from jointcheck.registry.family import FamilyService
 from jointcheck.registry.health import HealthRecordService
 from jointcheck.registry.persons import PersonService
 from jointcheck.registry.places import PlaceService
@@ -46,6 +47,7 @@ class Registry:
     tree: TreeService
     places: PlaceService
     persons: PersonService
+    family: FamilyService
     health: HealthRecordService
     audit: AuditTrail
 
@@ -70,6 +72,7 @@ def build_registry(settings: Settings | None = None, *, engine: Engine | None = 
         tree=TreeService(uow),
         places=PlaceService(uow, pack_categories()),
         persons=PersonService(uow, cipher, auditor),
+        family=FamilyService(uow, cipher, auditor),
         health=HealthRecordService(uow, auditor),
         audit=AuditTrail(uow),
     )

@@ -67,3 +67,25 @@ def test_the_holder_page_fits_a_phone(resident_page, screenshot):
     assert qr["x"] + qr["width"] <= 390
     assert page.evaluate("document.documentElement.scrollWidth") <= 390, "no sideways scrolling"
     screenshot(page, "holder-phone-zh-CN")
+
+
+def test_a_family_member_without_a_phone_gets_a_paper_code(resident_page, screenshot):
+    """The demo resident has a grandparent and a grandchild linked: each is listed masked with
+    a print link, and the link prints that member's codes, not the resident's."""
+    page = resident_page
+    page.goto("/me?lang=en")
+    members = page.get_by_test_id("family-member")
+    assert members.count() == 2
+    own = page.get_by_test_id("holder-name").inner_text().split(" ")[0]
+    first = members.nth(0).inner_text()
+    assert "*" in first
+    screenshot(page, "holder-family-en")
+    members.nth(0).get_by_test_id("print-member").click()
+    page.wait_for_url("**/me/print?member=*")
+    paper = page.get_by_test_id("paper-code")
+    assert paper.count() == 1
+    name = page.get_by_test_id("paper-name").inner_text()
+    assert name.split(" ")[0] == first.split(" ")[0]
+    assert name.split(" ")[0] != own
+    assert page.get_by_test_id("paper-health-code").is_visible()
+    screenshot(page, "print-member-en")

@@ -107,6 +107,9 @@ ACCESS: dict[tuple[str, str], frozenset[str]] = {
     ("GET", "/places/{place_id}/devices"): ENROLLERS,
     ("POST", "/places/{place_id}/devices"): ENROLLERS,
     ("POST", "/devices/revoke"): ENROLLERS,
+    # R14: the community (grid) administrator, or the district administrator, links a family
+    # member without a phone to a resident of their scope.
+    ("POST", "/api/family/links"): frozenset({"admin", "grid1"}),
 }
 
 # Routes that are audited reads of decrypted personal data, and who may make them in clear
@@ -331,6 +334,37 @@ def _check(world: World, caller: str, own: bool, *, deny: bool = False) -> str:
     return (scope.check_id if own else scope.other_check_id) or "0" * 32
 
 
+def _family_pair(world: World, caller: str, own: bool) -> dict[str, Any]:
+    """Two persons in the caller's scope (own), or in another street (not own)."""
+    accounts = {a.username: a for a in world.demo.accounts}
+    scope = accounts[caller].scope_code if caller in accounts else "370704"
+    if caller == "admin" or scope == "":
+        scope = "370704"
+    # Not the demo resident (person 0): their own links are what GET /me/print is called with.
+    people = [p.form for p in world.demo.persons[1:]]
+    if own:
+        pair = [f for f in people if f.grid_code.startswith(scope)][:2]
+    else:
+        pair = [f for f in people if not f.grid_code.startswith(scope[:9])][:2]
+    holder, member = pair if len(pair) == 2 else people[:2]  # callers refused anyway
+    return {
+        "json": {
+            "holder": {"number": holder.document_number},
+            "member": {"number": member.document_number},
+            "relation": "奶奶",
+            "reason": "matrix",
+        }
+    }
+
+
+def _family_member(world: World, caller: str, own: bool) -> dict[str, Any]:
+    """The resident's linked member (own), or a person not linked to them (not own)."""
+    del caller
+    linked = {f.member_index for f in world.demo.families if f.holder_index == 0}
+    index = min(linked) if own else next(i for i in range(1, 99) if i not in linked)
+    return {"params": {"member": str(world.demo.persons[index].id)}}
+
+
 BODIES: dict[tuple[str, str], Builder] = {
     ("POST", "/api/verify"): lambda w, c, o: {"json": {"text": "HC1:NOT-A-CODE"}},
     ("POST", "/api/verify/image"): lambda w, c, o: {
@@ -351,6 +385,8 @@ BODIES: dict[tuple[str, str], Builder] = {
         "json": {"check_id": _check(w, c, o, deny=True), "reason": "OFFICIAL_DUTY", "staff": "s-01"}
     },
     ("POST", "/api/checkpoint/decode"): lambda w, c, o: {"content": b"not a jpeg"},
+    ("POST", "/api/family/links"): _family_pair,
+    ("GET", "/me/print"): _family_member,
     ("POST", "/verify"): lambda w, c, o: {"data": {"text": "HC1:NOT-A-CODE"}},
     ("POST", "/login"): lambda w, c, o: {
         "data": {"username": "operator", "password": "demo-operator-2021"}
@@ -374,6 +410,8 @@ SCOPED = {
     ("GET", "/places/{place_id}/devices"),
     ("POST", "/places/{place_id}/devices"),
     ("POST", "/devices/revoke"),
+    ("POST", "/api/family/links"),
+    ("GET", "/me/print"),
 }
 
 

@@ -17,7 +17,7 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from jointcheck import __version__
-from jointcheck.api import checkpoint, routes_holder, routes_system, routes_verify
+from jointcheck.api import checkpoint, routes_family, routes_holder, routes_system, routes_verify
 from jointcheck.api.deps import AppServices
 from jointcheck.api.errors import install_error_handlers
 from jointcheck.api.middleware import BodyLimitMiddleware, RequestStateMiddleware
@@ -127,6 +127,7 @@ def create_app(
         routes_system.router,
         routes_verify.router,
         routes_holder.router,
+        routes_family.router,
         checkpoint.router,
         pages_home.router,
         pages_verify.router,

@@ -105,7 +105,7 @@ def seed(
         registry.close()
     console.print(
         f"added {report.units} units, {report.places} places, {report.persons} residents, "
-        f"{report.accounts} accounts"
+        f"{report.accounts} accounts, {report.families} family links"
     )
 
 

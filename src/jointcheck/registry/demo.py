@@ -39,6 +39,12 @@ GREEN_SHARE = 0.94
 YELLOW_UP_TO = 0.985
 CONTRAINDICATED_SHARE = 0.006  # "a few" contraindication certificates
 PHONE_FROM_AGE = 10
+FAMILY_SHARE = 0.06  # of working-age residents, linked to an elderly relative or a child
+FAMILY_ELDERLY_FROM = 65
+ADULT_FROM = 18
+GENERATION_YEARS = 45  # more than this apart: grandparent and grandchild
+PARENTS, GRANDPARENTS = ("母亲", "父亲"), ("奶奶", "爷爷", "外婆", "外公")
+CHILDREN, GRANDCHILDREN = ("儿子", "女儿"), ("孙子", "孙女", "外孙", "外孙女")
 
 Progress = Callable[[str, int, int], None]
 
@@ -66,11 +72,21 @@ class DemoAccount:
 
 
 @dataclass(frozen=True, slots=True)
+class DemoFamily:
+    """A resident and a family member without a phone whose paper codes they print (R14)."""
+
+    holder_index: int
+    member_index: int
+    relation: str
+
+
+@dataclass(frozen=True, slots=True)
 class DemoDistrict:
     units: tuple[AdminUnit, ...]
     places: tuple[Place, ...]
     persons: tuple[DemoPerson, ...]
     accounts: tuple[DemoAccount, ...] = field(default=())
+    families: tuple[DemoFamily, ...] = field(default=())
 
     @property
     def district_code(self) -> str:
@@ -281,6 +297,64 @@ def _accounts(
     )
 
 
+def _age(person: DemoPerson) -> int:
+    number = person.form.document_number
+    born = date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
+    return (CAMPAIGN_DAY - born).days // 365
+
+
+def _families(persons: Sequence[DemoPerson], seed: int) -> tuple[DemoFamily, ...]:
+    """Households with an elderly member or a child who has no account: the demo resident
+    (person 0) gets one of each, and a share of other working-age residents one member of
+    their own grid. An RNG of its own: the persons are the same with or without families."""
+    rng = random.Random(seed + 1)
+    ages = [_age(p) for p in persons]
+    elderly = [i for i, a in enumerate(ages) if a >= FAMILY_ELDERLY_FROM and i]
+    children = [i for i, a in enumerate(ages) if a < PHONE_FROM_AGE and i]
+    taken: set[int] = set()
+    families: list[DemoFamily] = []
+
+    def nearest(pool: list[int], grid: str) -> int | None:
+        free = [i for i in pool if i not in taken]
+        same = [i for i in free if persons[i].form.grid_code == grid]
+        community = [i for i in free if persons[i].form.grid_code[:12] == grid[:12]]
+        choice = same or community or free
+        return choice[0] if choice else None
+
+    resident_grid = persons[0].form.grid_code if persons else ""
+
+    def relation(holder: int, member: int) -> str:
+        gap = ages[member] - ages[holder]
+        if gap > 0:
+            return rng.choice(GRANDPARENTS if gap > GENERATION_YEARS else PARENTS)
+        return rng.choice(GRANDCHILDREN if -gap > GENERATION_YEARS else CHILDREN)
+
+    for pool in (elderly, children):
+        member = nearest(pool, resident_grid) if persons else None
+        if member is not None:
+            taken.add(member)
+            families.append(DemoFamily(0, member, relation(0, member)))
+    for i, person in enumerate(persons[1:], start=1):
+        if not (ADULT_FROM <= ages[i] < FAMILY_ELDERLY_FROM) or i in taken or not person.form.phone:
+            continue
+        if rng.random() >= FAMILY_SHARE:
+            continue
+        elder = rng.random() < 0.5  # noqa: PLR2004 - as many elderly relatives as children
+        pool = elderly if elder else children
+        member = next(
+            (
+                m
+                for m in pool
+                if m not in taken and persons[m].form.grid_code == person.form.grid_code
+            ),
+            None,
+        )
+        if member is not None:
+            taken.update((i, member))
+            families.append(DemoFamily(i, member, relation(i, member)))
+    return tuple(families)
+
+
 def build_demo(*, residents: int = 5000, places: int = 200, seed: int = SEED) -> DemoDistrict:
     """The demo district, the same on every run for the same arguments."""
     rng = random.Random(seed)
@@ -290,4 +364,10 @@ def build_demo(*, residents: int = 5000, places: int = 200, seed: int = SEED) ->
     made_places = _places(rng, units, places)
     seen: set[str] = set()
     persons = tuple(_person(rng, rng.choice(grids), by_code, seen) for _ in range(residents))
-    return DemoDistrict(units, made_places, persons, _accounts(units, made_places, persons))
+    return DemoDistrict(
+        units,
+        made_places,
+        persons,
+        _accounts(units, made_places, persons),
+        _families(persons, seed),
+    )

@@ -178,6 +178,27 @@ class PersonHealth:
 
 
 @dataclass(frozen=True, slots=True)
+class SealedFamilyLink:
+    """A resident and a family member whose paper codes they print (R14); relation sealed."""
+
+    admin_code: str  # the resident's grid
+    holder_id: UUID
+    member_id: UUID
+    relation: bytes
+    created_by: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class FamilyMember:
+    """A linked family member as the holder page lists them: masked (house rule 4)."""
+
+    id: UUID
+    masked_name: str
+    birth_year: int | None
+    relation: str
+
+
+@dataclass(frozen=True, slots=True)
 class DocumentHolder:
     """The person behind an ID document shown at an entrance (R14): their health, and their
     name as ICAO 9303 transliterates it (张三 -> ZHANG / SAN), so that codes shown with the

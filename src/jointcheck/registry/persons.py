@@ -326,7 +326,7 @@ class PersonService:
             sealed = uow.persons.get(person_id)
             if sealed is None or not can_access(principal, PersonRef(sealed.id, sealed.admin_code)):
                 return None
-            return _health_of(uow, sealed)
+            return health_of(uow, sealed)
 
     def _by_document(
         self, uow: RegistryUnitOfWork, principal: Principal, document_type: str, number: str
@@ -347,7 +347,7 @@ class PersonService:
         learns the code colour and doses of the person presenting this document, nothing else."""
         with self._uow() as uow:
             sealed = self._by_document(uow, principal, document_type, number)
-            return _health_of(uow, sealed) if sealed is not None else None
+            return health_of(uow, sealed) if sealed is not None else None
 
     def holder_by_document(
         self, principal: Principal, document_type: str, number: str, *, reason: str
@@ -360,7 +360,7 @@ class PersonService:
             sealed = self._by_document(uow, principal, document_type, number)
             if sealed is None:
                 return None
-            health = _health_of(uow, sealed)
+            health = health_of(uow, sealed)
             ref = PersonRef(sealed.id, sealed.admin_code)
             self._auditor.personal_data_read(
                 uow.audit, principal, ref, fields=("name",), reason=reason
@@ -371,7 +371,7 @@ class PersonService:
         return DocumentHolder(health=health, fnt=fnt, gnt=gnt)
 
 
-def _health_of(uow: RegistryUnitOfWork, sealed: SealedPerson) -> PersonHealth:
+def health_of(uow: RegistryUnitOfWork, sealed: SealedPerson) -> PersonHealth:
     return PersonHealth(
         person_id=sealed.id,
         admin_code=sealed.admin_code,

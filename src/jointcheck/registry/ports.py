@@ -11,6 +11,7 @@ from jointcheck.registry.model import (
     ContraindicationRecord,
     HealthCodeStatus,
     Place,
+    SealedFamilyLink,
     SealedPerson,
     VaccinationRecord,
 )
@@ -75,6 +76,16 @@ class PersonRepository(Protocol):
     def health_code(self, person_id: UUID) -> HealthCodeStatus | None: ...
 
     def set_health_codes(self, statuses: Iterable[HealthCodeStatus]) -> None: ...
+
+    def family_links(self, holder_id: UUID) -> Sequence[SealedFamilyLink]: ...
+
+    def family_link(self, holder_id: UUID, member_id: UUID) -> SealedFamilyLink | None: ...
+
+    def add_family_links(self, links: Iterable[SealedFamilyLink]) -> None: ...
+
+    def remove_family_link(self, holder_id: UUID, member_id: UUID) -> bool: ...
+
+    def existing_family_links(self, holder_ids: Iterable[UUID]) -> set[tuple[UUID, UUID]]: ...
 
 
 class RegistryUnitOfWork(SecurityUnitOfWork, Protocol):

@@ -12,12 +12,14 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from jointcheck.registry.demo import DemoAccount, DemoDistrict, DemoPerson, Progress
+from jointcheck.registry.demo import DemoAccount, DemoDistrict, DemoFamily, DemoPerson, Progress
 from jointcheck.registry.demo_data import HEALTH_REASONS
+from jointcheck.registry.family import seal_relation
 from jointcheck.registry.health import vaccine_products
 from jointcheck.registry.model import (
     ContraindicationRecord,
     HealthCodeStatus,
+    SealedFamilyLink,
     SealedPerson,
     VaccinationRecord,
 )
@@ -39,10 +41,11 @@ class SeedReport:
     places: int
     persons: int
     accounts: int
+    families: int = 0
 
     @property
     def added_anything(self) -> bool:
-        return any((self.units, self.places, self.persons, self.accounts))
+        return any((self.units, self.places, self.persons, self.accounts, self.families))
 
 
 def _silent(_stage: str, _done: int, _total: int) -> None:
@@ -79,7 +82,31 @@ class DemoSeeder:
             uow.commit()
         persons = self._persons(district.persons, progress)
         accounts = self._accounts(district, progress)
-        return SeedReport(len(missing_units), len(new_places), persons, accounts)
+        families = self._families(district, district.families, progress)
+        return SeedReport(len(missing_units), len(new_places), persons, accounts, families)
+
+    def _families(
+        self, district: DemoDistrict, families: Sequence[DemoFamily], progress: Progress
+    ) -> int:
+        """Family links whose two persons are in the store and not linked yet."""
+        people = district.persons
+        with self._uow() as uow:
+            linked = uow.persons.existing_family_links(people[f.holder_index].id for f in families)
+            fresh: list[SealedFamilyLink] = []
+            for family in families:
+                holder, member = people[family.holder_index], people[family.member_index]
+                if (holder.id, member.id) in linked:
+                    continue
+                stored = uow.persons.get(holder.id)
+                if stored is None or uow.persons.get(member.id) is None:
+                    continue  # a person of another demo with the same ID number is kept
+                link = SealedFamilyLink(stored.admin_code, holder.id, member.id, b"")
+                relation = seal_relation(self._cipher, link, family.relation)
+                fresh.append(SealedFamilyLink(link.admin_code, holder.id, member.id, relation))
+            uow.persons.add_family_links(fresh)
+            uow.commit()
+        progress("families", len(families), len(families))
+        return len(fresh)
 
     def _persons(self, people: Sequence[DemoPerson], progress: Progress) -> int:
         added = 0

@@ -26,6 +26,8 @@ class AuditAction(StrEnum):
     PERSON_ENROLL = "person.enroll"
     PERSON_MOVE = "person.move"
     ACCOUNT_CREATE = "account.create"
+    FAMILY_LINK = "family.link"
+    FAMILY_UNLINK = "family.unlink"
 
 
 @dataclass(frozen=True, slots=True)

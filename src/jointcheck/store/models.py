@@ -183,6 +183,32 @@ class HealthCodeRow(Base):
     changed_by: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"), default=None)
 
 
+class FamilyLinkRow(Base):
+    """A resident (``holder_id``, who has an account) and a family member without a phone
+    whose paper codes they may print (R14). Keyed by the resident's grid like their records;
+    the relation (母亲, 孙子...) is sealed like a personal field."""
+
+    __tablename__ = "family_links"
+    __table_args__ = (
+        ForeignKeyConstraint(
+            ["admin_code", "holder_id"],
+            ["persons.admin_code", "persons.id"],
+            onupdate="CASCADE",
+            ondelete="CASCADE",
+        ),
+        Index(None, "member_id"),
+    )
+
+    admin_code: Mapped[str] = mapped_column(String(CODE), primary_key=True)
+    holder_id: Mapped[UUID] = mapped_column(Uuid, primary_key=True)
+    member_id: Mapped[UUID] = mapped_column(
+        ForeignKey("persons.id", ondelete="CASCADE"), primary_key=True
+    )
+    relation_enc: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"), default=None)
+
+
 class AuditRow(Base):
     """Append-only. No foreign keys: the trail outlives the rows it speaks of (R6)."""
 

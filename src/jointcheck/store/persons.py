@@ -10,7 +10,7 @@ from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from uuid import UUID
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -20,11 +20,18 @@ from jointcheck.registry.model import (
     ContraindicationLevel,
     ContraindicationRecord,
     HealthCodeStatus,
+    SealedFamilyLink,
     SealedPerson,
     VaccinationRecord,
 )
 from jointcheck.store.faults import translated
-from jointcheck.store.models import ContraindicationRow, HealthCodeRow, PersonRow, VaccinationRow
+from jointcheck.store.models import (
+    ContraindicationRow,
+    FamilyLinkRow,
+    HealthCodeRow,
+    PersonRow,
+    VaccinationRow,
+)
 from jointcheck.store.scope import in_scope
 
 MAX_PAGE = 1000
@@ -225,3 +232,62 @@ class SqlPersons:
         for start in range(0, len(rows), CHUNK):
             with translated():
                 self._s.execute(statement, rows[start : start + CHUNK])
+
+    # Family links (R14): who prints paper codes for whom.
+    def family_links(self, holder_id: UUID) -> Sequence[SealedFamilyLink]:
+        query = select(FamilyLinkRow).where(FamilyLinkRow.holder_id == holder_id)
+        return [_link(r) for r in self._s.scalars(query.order_by(FamilyLinkRow.created_at))]
+
+    def family_link(self, holder_id: UUID, member_id: UUID) -> SealedFamilyLink | None:
+        row = self._s.scalar(
+            select(FamilyLinkRow).where(
+                FamilyLinkRow.holder_id == holder_id, FamilyLinkRow.member_id == member_id
+            )
+        )
+        return _link(row) if row is not None else None
+
+    def add_family_links(self, links: Iterable[SealedFamilyLink]) -> None:
+        now = datetime.now(UTC)
+        rows = [
+            {
+                "admin_code": link.admin_code,
+                "holder_id": link.holder_id,
+                "member_id": link.member_id,
+                "relation_enc": link.relation,
+                "created_at": now,
+                "created_by": link.created_by,
+            }
+            for link in links
+        ]
+        for start in range(0, len(rows), CHUNK):
+            with translated():
+                self._s.execute(insert(FamilyLinkRow), rows[start : start + CHUNK])
+
+    def remove_family_link(self, holder_id: UUID, member_id: UUID) -> bool:
+        with translated():
+            result = self._s.execute(
+                delete(FamilyLinkRow).where(
+                    FamilyLinkRow.holder_id == holder_id, FamilyLinkRow.member_id == member_id
+                )
+            )
+        return bool(getattr(result, "rowcount", 0))
+
+    def existing_family_links(self, holder_ids: Iterable[UUID]) -> set[tuple[UUID, UUID]]:
+        wanted = list(holder_ids)
+        found: set[tuple[UUID, UUID]] = set()
+        for start in range(0, len(wanted), CHUNK):
+            query = select(FamilyLinkRow.holder_id, FamilyLinkRow.member_id).where(
+                FamilyLinkRow.holder_id.in_(wanted[start : start + CHUNK])
+            )
+            found.update((h, m) for h, m in self._s.execute(query))
+        return found
+
+
+def _link(row: FamilyLinkRow) -> SealedFamilyLink:
+    return SealedFamilyLink(
+        admin_code=row.admin_code,
+        holder_id=row.holder_id,
+        member_id=row.member_id,
+        relation=row.relation_enc,
+        created_by=row.created_by,
+    )

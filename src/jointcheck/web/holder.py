@@ -7,6 +7,10 @@ by the vaccination issuer key. Both carry the subject claim, so the checkpoint b
 together. Issuing needs the resident's name, ID number and date of birth in clear: each
 issuance is an audited read of their own record (R6), with the reason below.
 
+A resident may also print the codes of the family members linked to them (registry/family.py):
+those are read through the family service, which refuses a person not linked to the resident
+(``FAMILY_NOT_LINKED``) and audits each read under the resident's account.
+
 The UVCI and the health code's credential id are derived from the person's id under the
 district subject key, so that a refreshed code keeps its identity (one revocation withdraws
 it) while the QR reveals nothing of the record's id.
@@ -19,6 +23,7 @@ import hashlib
 import hmac
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from uuid import UUID
 
 from jointcheck.bootstrap import DistrictKeyFiles, Registry
 from jointcheck.credentials import issue
@@ -28,7 +33,7 @@ from jointcheck.credentials.masking import mask_name
 from jointcheck.credentials.model import CodeColour
 from jointcheck.credentials.qrimage import qr_image
 from jointcheck.errors import InputError, KeyMaterialError
-from jointcheck.registry.model import PersonDetails, PersonHealth, VaccinationRecord
+from jointcheck.registry.model import FamilyMember, PersonDetails, PersonHealth, VaccinationRecord
 from jointcheck.security.idcard import DocumentType
 from jointcheck.security.roles import Principal
 
@@ -111,7 +116,11 @@ class HolderCodes:
             raise InputError("the server has no issuing keys yet", code="NO_ISSUER")
         return issuers
 
-    def _read(self, principal: Principal) -> tuple[PersonDetails, PersonHealth]:
+    def _read(
+        self, principal: Principal, member: UUID | None = None
+    ) -> tuple[PersonDetails, PersonHealth]:
+        if member is not None and member != principal.person_id:
+            return self._registry.family.read_member(principal, member)
         if principal.person_id is None:
             raise InputError("this account is not linked to a person", code="NOT_A_RESIDENT")
         persons = self._registry.persons
@@ -162,9 +171,14 @@ class HolderCodes:
         )
         return IssuedCode(text, svg_data_uri(text), now, now + issue.DEFAULT_DCC_VALIDITY)
 
-    def card(self, principal: Principal, now: datetime) -> HolderCard:
-        """The holder page's content: both codes, issued now."""
-        details, health = self._read(principal)
+    def family(self, principal: Principal) -> list[FamilyMember]:
+        """The resident's linked family members, masked (the holder page's list)."""
+        return self._registry.family.members(principal)
+
+    def card(self, principal: Principal, now: datetime, member: UUID | None = None) -> HolderCard:
+        """The holder page's content: both codes, issued now; ``member`` for a linked family
+        member's paper code (FamilyNotLinked when that person is not linked to the resident)."""
+        details, health = self._read(principal, member)
         birth_year = details.birth_date.year if details.birth_date else None
         base = HolderCard(
             masked_name=mask_name(details.name),

@@ -1,17 +1,21 @@
 """The holder page ``/me`` and its print page ``/me/print`` (R14, issue 4 "Holder page").
 
 ``/me`` shows the resident's dynamic health code (refreshed every minute by ``holder.js``,
-with a countdown) and their vaccination certificate, and the privacy notice (R6). ``/me/print``
-is a print-friendly paper code for someone without a phone: the vaccination certificate QR
-with the masked name, to be shown with the resident ID card, whose number the entrance uses
-to look up the current code colour online (the ID-document path).
+with a countdown) and their vaccination certificate, the family members linked to them
+(masked) with a print link each, and the privacy notice (R6). ``/me/print`` is a
+print-friendly paper code for someone without a phone: the health code issued now and the
+vaccination certificate QR with the masked name, to be shown with the resident ID card, whose
+number the entrance uses to look up the current code colour online once the printed health
+code has expired (the ID-document path). ``/me/print?member=ID`` prints a linked family
+member's; any other person is refused with 403 ``FAMILY_NOT_LINKED``.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
+from uuid import UUID
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import HTMLResponse
 
@@ -35,16 +39,21 @@ async def holder_page(
     now: NowDep,
 ) -> HTMLResponse:
     card = await run_in_threadpool(holder.card, principal, now)
-    response = render(request, "me.html", {**_context(services), "card": card})
+    family = await run_in_threadpool(holder.family, principal)
+    response = render(request, "me.html", {**_context(services), "card": card, "family": family})
     response.headers["cache-control"] = "no-store"
     return response
 
 
 @router.get("/me/print", response_class=HTMLResponse)
 async def print_page(
-    request: Request, principal: ResidentDep, holder: HolderDep, now: NowDep
+    request: Request,
+    principal: ResidentDep,
+    holder: HolderDep,
+    now: NowDep,
+    member: Annotated[UUID | None, Query()] = None,
 ) -> HTMLResponse:
-    card = await run_in_threadpool(holder.card, principal, now)
+    card = await run_in_threadpool(holder.card, principal, now, member)
     response = render(request, "me_print.html", {"cards": [card], "printed_at": now})
     response.headers["cache-control"] = "no-store"
     return response

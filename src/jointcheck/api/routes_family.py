@@ -1,0 +1,65 @@
+"""``POST /api/family/links``: link a family member without a phone to a resident (R14).
+
+The community (grid) administrator of the resident's community, or the district administrator,
+names both persons by their documents; the answer shows them masked. Linking the same pair
+again answers ``created: false``. Every name opened for the answer is an audited masked read,
+and the link itself is audited (``family.link``). Documents are never echoed back.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends
+from pydantic import BaseModel, ConfigDict, Field
+from starlette.concurrency import run_in_threadpool
+
+from jointcheck.api.deps import RegistryDep, csrf_header_checked, require_role
+from jointcheck.registry.family import MAX_RELATION, PersonDocument
+from jointcheck.registry.model import FamilyMember
+from jointcheck.security.roles import Principal, Role
+
+router = APIRouter(prefix="/api/family", tags=["family"])
+LinkerDep = Annotated[Principal, Depends(require_role(Role.COMMUNITY_ADMIN, Role.DISTRICT_ADMIN))]
+DocumentType = Literal["resident_id_card", "passport", "hk_macao_permit", "taiwan_permit"]
+
+
+class DocumentIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    document_type: DocumentType = "resident_id_card"
+    number: str = Field(min_length=1, max_length=30)
+
+
+class LinkIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    holder: DocumentIn  # the resident, who has an account
+    member: DocumentIn  # the family member without a phone
+    relation: str = Field(min_length=1, max_length=MAX_RELATION)
+    reason: str = Field(min_length=1, max_length=200)
+
+
+def _person(person: FamilyMember) -> dict[str, Any]:
+    return {
+        "id": str(person.id),
+        "masked_name": person.masked_name,
+        "birth_year": person.birth_year,
+    }
+
+
+@router.post("/links", dependencies=[Depends(csrf_header_checked)])
+async def link(body: LinkIn, principal: LinkerDep, registry: RegistryDep) -> dict[str, Any]:
+    linked = await run_in_threadpool(
+        registry.family.link,
+        principal,
+        PersonDocument(body.holder.document_type, body.holder.number),
+        PersonDocument(body.member.document_type, body.member.number),
+        body.relation,
+        reason=body.reason,
+    )
+    return {
+        "holder": _person(linked.holder),
+        "member": {**_person(linked.member), "relation": linked.member.relation},
+        "created": linked.created,
+    }

@@ -1,0 +1,242 @@
+"""Family links (R14, issue 4 "Holder page"): a resident signs in and prints paper codes for
+family members without a phone, the elderly and children who have no account.
+
+A link says that one person (the resident, who holds an account) may print the paper codes of
+another (the member). Links are made by the community (grid) administrator of the resident's
+community, or by the district administrator; both persons must lie in their scope. The
+relation (母亲, 孙子...) is sealed like a personal field, bound to the link's row.
+
+A resident sees their own links only, masked, and reads a member's record in clear only to
+issue that member's codes; every read is audited with its reason (R6). A member who is not
+linked to the resident is refused with ``FAMILY_NOT_LINKED``, whether or not they exist.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from uuid import UUID
+
+from jointcheck.credentials.masking import mask_name
+from jointcheck.errors import InputError
+from jointcheck.registry.model import (
+    FamilyMember,
+    PersonDetails,
+    PersonHealth,
+    SealedFamilyLink,
+    SealedPerson,
+)
+from jointcheck.registry.persons import document_kind, health_of, open_person
+from jointcheck.registry.ports import RegistryUnitOfWork
+from jointcheck.security.audit import Auditor, require_reason, utc_now
+from jointcheck.security.pii import FieldCipher
+from jointcheck.security.ports import AuditAction
+from jointcheck.security.roles import AccessDenied, PersonRef, Principal, Role, can_access
+
+TABLE = "family_links"
+MAX_MEMBERS = 10  # the entrance checks at most ten people of one family at once
+MAX_RELATION = 20
+LINKERS = frozenset({Role.COMMUNITY_ADMIN, Role.DISTRICT_ADMIN})
+LIST_REASON = "holder page: the resident's linked family members (R14)"
+PRINT_REASON = "holder page: paper code of a linked family member (R14)"
+
+
+class FamilyNotLinked(AccessDenied):
+    """The resident asked for a person who is not linked to them (403)."""
+
+    code = "FAMILY_NOT_LINKED"
+
+
+@dataclass(frozen=True, slots=True)
+class PersonDocument:
+    document_type: str
+    number: str
+
+
+@dataclass(frozen=True, slots=True)
+class Linked:
+    """The outcome of a link: both persons masked, and whether the link is new."""
+
+    holder: FamilyMember
+    member: FamilyMember
+    created: bool
+
+
+def seal_relation(cipher: FieldCipher, link: SealedFamilyLink, relation: str) -> bytes:
+    return cipher.seal(relation, table=TABLE, column="relation", row_id=_row(link))
+
+
+def _row(link: SealedFamilyLink) -> str:
+    return f"{link.holder_id}:{link.member_id}"
+
+
+def check_relation(relation: str) -> str:
+    relation = relation.strip()
+    if not relation or len(relation) > MAX_RELATION or not relation.isprintable():
+        raise InputError(
+            f"a relation of 1 to {MAX_RELATION} characters (母亲, 孙子...)", code="FAMILY_RELATION"
+        )
+    return relation
+
+
+class FamilyService:
+    def __init__(
+        self,
+        uow: Callable[[], RegistryUnitOfWork],
+        cipher: FieldCipher,
+        auditor: Auditor,
+        *,
+        clock: Callable[[], datetime] = utc_now,
+    ) -> None:
+        self._uow = uow
+        self._cipher = cipher
+        self._auditor = auditor
+        self._clock = clock
+
+    # Staff ---------------------------------------------------------------------------------
+    def _find(
+        self, uow: RegistryUnitOfWork, principal: Principal, document: PersonDocument
+    ) -> SealedPerson:
+        kind = document_kind(document.document_type)
+        sealed = uow.persons.find_by_lookup(self._cipher.lookup_hash(kind, document.number))
+        if sealed is None or not can_access(principal, PersonRef(sealed.id, sealed.admin_code)):
+            # Out of scope answers as unknown: no one can probe for another community's people.
+            raise InputError("no such person in your scope", code="FAMILY_PERSON_UNKNOWN")
+        return sealed
+
+    def link(
+        self,
+        principal: Principal,
+        holder: PersonDocument,
+        member: PersonDocument,
+        relation: str,
+        *,
+        reason: str,
+    ) -> Linked:
+        """Link a member to a resident; both in the principal's scope. Linking again is a
+        no-op that answers ``created=False`` (a form sent twice)."""
+        if principal.role not in LINKERS:
+            raise AccessDenied("family members are linked by the grid or district administrator")
+        reason = require_reason(reason)
+        relation = check_relation(relation)
+        with self._uow() as uow:
+            resident = self._find(uow, principal, holder)
+            person = self._find(uow, principal, member)
+            if resident.id == person.id:
+                raise InputError("a person is not their own family member", code="FAMILY_SELF")
+            created = uow.persons.family_link(resident.id, person.id) is None
+            if created:
+                if len(uow.persons.family_links(resident.id)) >= MAX_MEMBERS:
+                    raise InputError(
+                        f"at most {MAX_MEMBERS} family members", code="FAMILY_TOO_MANY"
+                    )
+                link = SealedFamilyLink(
+                    resident.admin_code, resident.id, person.id, b"", principal.account_id or None
+                )
+                sealed = SealedFamilyLink(
+                    link.admin_code,
+                    link.holder_id,
+                    link.member_id,
+                    seal_relation(self._cipher, link, relation),
+                    link.created_by,
+                )
+                uow.persons.add_family_links([sealed])
+                uow.audit.add(
+                    self._auditor.entry(
+                        principal,
+                        AuditAction.FAMILY_LINK,
+                        admin_code=resident.admin_code,
+                        subject_kind="person",
+                        subject_id=str(resident.id),
+                        reason=reason,
+                        detail={"member": str(person.id)},
+                    )
+                )
+            masked = [
+                self._masked(uow, principal, p, relation if p is person else "", reason)
+                for p in (resident, person)
+            ]
+            uow.commit()
+        return Linked(masked[0], masked[1], created)
+
+    def unlink(
+        self, principal: Principal, holder_id: UUID, member_id: UUID, *, reason: str
+    ) -> bool:
+        """Remove a link of a resident in the principal's scope; False when there is none."""
+        if principal.role not in LINKERS:
+            raise AccessDenied("family members are linked by the grid or district administrator")
+        reason = require_reason(reason)
+        with self._uow() as uow:
+            link = uow.persons.family_link(holder_id, member_id)
+            if link is None or not can_access(principal, PersonRef(holder_id, link.admin_code)):
+                return False
+            uow.persons.remove_family_link(holder_id, member_id)
+            uow.audit.add(
+                self._auditor.entry(
+                    principal,
+                    AuditAction.FAMILY_UNLINK,
+                    admin_code=link.admin_code,
+                    subject_kind="person",
+                    subject_id=str(holder_id),
+                    reason=reason,
+                    detail={"member": str(member_id)},
+                )
+            )
+            uow.commit()
+        return True
+
+    # The resident ------------------------------------------------------------------------
+    def members(self, principal: Principal) -> list[FamilyMember]:
+        """The signed-in resident's linked members, masked; each name opened is audited."""
+        if principal.role is not Role.RESIDENT or principal.person_id is None:
+            return []
+        with self._uow() as uow:
+            out = []
+            for link in uow.persons.family_links(principal.person_id):
+                sealed = uow.persons.get(link.member_id)
+                if sealed is None:
+                    continue
+                relation = self._cipher.open(
+                    link.relation, table=TABLE, column="relation", row_id=_row(link)
+                )
+                out.append(self._masked(uow, principal, sealed, relation, LIST_REASON))
+            uow.commit()
+        return out
+
+    def read_member(
+        self, principal: Principal, member_id: UUID
+    ) -> tuple[PersonDetails, PersonHealth]:
+        """A linked member's record in clear, to issue their codes (audited, R6)."""
+        holder_id = principal.person_id
+        if principal.role is not Role.RESIDENT or holder_id is None:
+            raise FamilyNotLinked("only a resident prints a family member's codes")
+        with self._uow() as uow:
+            link = uow.persons.family_link(holder_id, member_id)
+            sealed = uow.persons.get(member_id) if link is not None else None
+            if sealed is None:
+                raise FamilyNotLinked("this person is not linked to the resident")
+            ref = PersonRef(sealed.id, sealed.admin_code)
+            fields = ("name", "document_number", "birth_date")
+            self._auditor.personal_data_read(
+                uow.audit, principal, ref, fields=fields, reason=PRINT_REASON
+            )
+            details = open_person(self._cipher, sealed)
+            health = health_of(uow, sealed)
+            uow.commit()
+        return details, health
+
+    def _masked(
+        self,
+        uow: RegistryUnitOfWork,
+        principal: Principal,
+        sealed: SealedPerson,
+        relation: str,
+        reason: str,
+    ) -> FamilyMember:
+        ref = PersonRef(sealed.id, sealed.admin_code)
+        self._auditor.personal_data_read(
+            uow.audit, principal, ref, fields=("name",), reason=reason, masked=True
+        )
+        name = self._cipher.open(sealed.name, table="persons", column="name", row_id=str(sealed.id))
+        return FamilyMember(sealed.id, mask_name(name), sealed.birth_year, relation)
