@@ -15,5 +15,8 @@ def test_the_benchmark_is_registered_and_reports_the_ratio() -> None:
     ratio = figures["ratio"]
     assert abs(ratio - figures["full pipeline"] / figures["bare cryptography"]) < 1e-9
     assert report.met is (ratio >= TARGET)
+    floor = figures["signature step alone"] / figures["bare cryptography"]
+    assert abs(figures["signature step alone ratio"] - floor) < 1e-9
     for alg in ("ES256", "PS256"):
         assert figures[f"{alg} full pipeline"] > 0
+        assert figures[f"{alg} signature step alone ratio"] > 0
