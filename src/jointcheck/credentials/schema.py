@@ -97,9 +97,76 @@ def _inline_refs(node: Any, defs: dict[str, Any]) -> Any:  # noqa: ANN401 - JSON
     return node
 
 
-@cache
-def validator(version: str) -> Callable[[Any], Any]:
-    """The compiled validator of a schema version (unknown versions: 1.3.0)."""
+# The generated code checks each type twice: ``if not isinstance(x, (str)): raise ...``, then
+# ``if isinstance(x, str):`` (or ``x_is_dict = isinstance(x, dict)``) around the value's own
+# checks, which can only be true where it stands. Each second check becomes ``True``.
+_RAISED = r"(?P<head>(?P<i> *)if not isinstance\((?P<v>\w+), \((?P<t>{types})\)\){more}:\n(?P=i)    raise [^\n]*\n(?P=i))"
+_CHECKED_TWICE = (
+    (
+        re.compile(
+            _RAISED.format(types="str|dict", more="") + r"if isinstance\((?P=v), (?P=t)\):$",
+            re.MULTILINE,
+        ),
+        r"\g<head>if True:",
+    ),
+    (
+        re.compile(
+            _RAISED.format(types="dict", more="") + r"(?P=v)_is_dict = isinstance\((?P=v), dict\)$",
+            re.MULTILINE,
+        ),
+        r"\g<head>\g<v>_is_dict = True",
+    ),
+    (
+        re.compile(
+            _RAISED.format(types="list, tuple", more="")
+            + r"(?P=v)_is_list = isinstance\((?P=v), \(list, tuple\)\)$",
+            re.MULTILINE,
+        ),
+        r"\g<head>\g<v>_is_list = True",
+    ),
+    (  # JSON Schema "integer": an int that is not a bool, or a float with an integral value
+        re.compile(
+            _RAISED.format(
+                types="int",
+                more=r" and not \(isinstance\((?P=v), float\) and (?P=v)\.is_integer\(\)\) or isinstance\((?P=v), bool\)",
+            )
+            + r"if isinstance\((?P=v), \(int, float, Decimal\)\) and not isinstance\((?P=v), bool\):$",
+            re.MULTILINE,
+        ),
+        r"\g<head>if True:",
+    ),
+)
+# For each object the generated code copies its keys into a set and removes each property it
+# checks (``x_keys = set(x.keys())``, ``x_keys.remove("ver")``), which only matters when a
+# later check reads what is left (additionalProperties, patternProperties); the DCC schemas
+# have none, so membership is asked of the dict itself, when every other use is such a test.
+_KEYS_SET = re.compile(r"^(?P<i> *)(?P<k>\w+_keys) = set\((?P<d>\w+)\.keys\(\)\)$", re.MULTILINE)
+_KEYS_REMOVE = re.compile(r"^ *(?P<k>\w+_keys)\.remove\(\"[^\"\n]*\"\)\n", re.MULTILINE)
+_KEYS_TEST = re.compile(r'^ *if "[^"\n]*" in (?P<k>\w+_keys):$', re.MULTILINE)
+
+
+def _without_double_checks(code: str) -> str:
+    """The generated code without the second type checks and key sets (see above)."""
+    for pattern, replacement in _CHECKED_TWICE:
+        code = pattern.sub(replacement, code)
+    sets = list(_KEYS_SET.finditer(code))
+    names = {m["k"] for m in sets}
+    tests = [m[0].strip() for m in _KEYS_TEST.finditer(code) if m["k"] in names]
+    removes = [m for m in _KEYS_REMOVE.finditer(code) if m["k"] in names]
+    uses = len(sets) + len(removes) + len(tests)
+    all_uses = sum(len(re.findall(rf"\b{re.escape(name)}\b", code)) for name in names)
+    # Only when each set is used for nothing else, and no property is tested twice (a second
+    # test would see the first one's removal).
+    if names and uses == all_uses and len(tests) == len(set(tests)):
+        code = _KEYS_REMOVE.sub(lambda m: "" if m["k"] in names else m[0], code)
+        code = _KEYS_SET.sub(r"\g<i>\g<k> = \g<d>", code)
+    return code
+
+
+def generated_code(version: str, *, specialised: bool = True) -> str:
+    """fastjsonschema's code for a schema version (unknown versions: 1.3.0), without the
+    path arguments; ``specialised``: also without the double checks (``_without_double_checks``,
+    compared with the plain code in tests/unit/credentials/test_schema_compiled.py)."""
     if version not in VERSIONS:
         version = DEFAULT_VERSION
     path = resources.files("jointcheck.credentials") / "data" / "dcc-schema" / version
@@ -108,13 +175,25 @@ def validator(version: str) -> Callable[[Any], Any]:
     document = _inline_refs(document, document.get("$defs", {}))
     document["$schema"] = _DRAFT_07
     code = fastjsonschema.compile_to_code(document, use_formats=False, detailed_exceptions=False)
+    code = _PATH_ARGUMENT.sub("custom_formats, None)", code)
+    return _without_double_checks(code) if specialised else code
+
+
+def compile_code(code: str) -> Callable[[Any], Any]:
+    """The root validator defined by generated code."""
     namespace: dict[str, Any] = {}
-    # fastjsonschema.compile() itself executes this code; we only drop the path arguments.
-    exec(_PATH_ARGUMENT.sub("custom_formats, None)", code), namespace)  # noqa: S102 - generated from our shipped schema
+    # fastjsonschema.compile() itself executes its code; ours differs only as described above.
+    exec(code, namespace)  # noqa: S102 - generated from our shipped schema
     # The root validator; those of the $defs carry its name plus a suffix.
     name = min((key for key in namespace if key.startswith("validate_")), key=len)
     compiled: Callable[[Any], Any] = namespace[name]
     return compiled
+
+
+@cache
+def validator(version: str) -> Callable[[Any], Any]:
+    """The compiled validator of a schema version (unknown versions: 1.3.0)."""
+    return compile_code(generated_code(version if version in VERSIONS else DEFAULT_VERSION))
 
 
 def exactly_one_group(payload: Mapping[str, Any]) -> str | None:

@@ -154,11 +154,7 @@ def same_subject(a: Subject, b: Subject) -> bool:
     """Whether two credentials' subjects are one person (issue 2, subject binding)."""
     if a.id_hash is not None and b.id_hash is not None:
         return hmac.compare_digest(a.id_hash, b.id_hash)
-    return (
-        _dob_agrees(a.dob, b.dob)
-        and normalise_name(a.fnt) == normalise_name(b.fnt)
-        and normalise_name(a.gnt) == normalise_name(b.gnt)
-    )
+    return _dob_agrees(a.dob, b.dob) and _same_name(a, b)
 
 
 def check_together(subjects: Sequence[Subject]) -> Reason:
@@ -210,9 +206,13 @@ def district_subject(
     claimed = subject_from_claim(claims.get(SUBJECT_CLAIM)) if vaccination_issuer else None
     if claimed is None or claimed.id_hash is None:
         return subject
-    agrees = (
-        claimed.dob == subject.dob
-        and normalise_name(claimed.fnt) == normalise_name(subject.fnt)
-        and normalise_name(claimed.gnt) == normalise_name(subject.gnt)
-    )
+    agrees = claimed.dob == subject.dob and _same_name(claimed, subject)
     return Subject(subject.dob, subject.fnt, subject.gnt, claimed.id_hash) if agrees else subject
+
+
+def _same_name(a: Subject, b: Subject) -> bool:
+    # Names equal as written are equal normalised: the NFKD pass is only for the others
+    # (ours write the same transliteration in both places; docs/performance.md, "verify").
+    return (a.fnt == b.fnt or normalise_name(a.fnt) == normalise_name(b.fnt)) and (
+        a.gnt == b.gnt or normalise_name(a.gnt) == normalise_name(b.gnt)
+    )
