@@ -15,6 +15,7 @@ from jointcheck.cli import (
     credentials,
     db,
     demo,
+    devices,
     policy,
     revocation,
     serve,
@@ -35,6 +36,7 @@ app.add_typer(certlogic.app, name="certlogic")
 app.add_typer(policy.app, name="policy")
 app.add_typer(db.app, name="db")
 app.add_typer(demo.app, name="demo")
+app.add_typer(devices.app, name="devices")
 app.add_typer(trust.keys_app, name="keys")
 app.add_typer(trust.trust_app, name="trust")
 app.add_typer(revocation.revocation_app, name="revocation")
