@@ -94,7 +94,7 @@ def sqlite_row(row: tuple[Any, ...]) -> list[Any]:
     # booleans are stored as integers by the driver itself.
     out = list(row)
     for i in _INSTANTS:
-        out[i] = out[i].astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+        out[i] = out[i].astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
     out[_DAY] = out[_DAY].isoformat()
     return out
 
