@@ -15,6 +15,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request, Response
 from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 
@@ -134,10 +135,11 @@ def _screen(screen: ScreenResult) -> dict[str, Any]:
 
 
 @api.post("/scan")
-async def scan(body: ScanIn, device: DeviceDep, server: ServerDep) -> dict[str, Any]:
+async def scan(body: ScanIn, device: DeviceDep, server: ServerDep) -> JSONResponse:
     """Decide at the server for one person (or a family, R14) and store the checks."""
-    results = await run_in_threadpool(server.scan, device, body.groups())
-    return {"results": [_screen(s) for _, s in results]}
+    results = await server.scan_async(device, body.groups())
+    # The body as it is: a plain dict of strings needs no encoding pass by the framework.
+    return JSONResponse({"results": [_screen(s) for _, s in results]})
 
 
 @api.post("/id-document")

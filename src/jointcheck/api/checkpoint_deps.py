@@ -53,6 +53,8 @@ async def checkpoint_server(request: Request) -> CheckpointServer:
         clock_skew=timedelta(seconds=settings.clock_skew_seconds),
     )
     services.extras[SERVER_KEY] = server
+    # At shutdown, the scans still queued are committed before the store closes.
+    services.extras.setdefault("on_shutdown", []).append(server.close)
     return server
 
 
@@ -67,7 +69,12 @@ async def current_device(request: Request, server: ServerDep) -> Device:
         token = request.cookies.get(DEVICE_COOKIE, "")
         if token and request.method not in {"GET", "HEAD"}:
             csrf_header_checked(request, services_of(request))
-    device = await run_in_threadpool(server.device_for_token, token) if token else None
+    device = None
+    if token:
+        # Read from the store only when the short-lived cache has not got it.
+        device = server.cached_device(token)
+        if device is None:
+            device = await run_in_threadpool(server.device_for_token, token)
     if device is None:
         raise ApiError(HTTPStatus.UNAUTHORIZED, "DEVICE_UNKNOWN")
     return device

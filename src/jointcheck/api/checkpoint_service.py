@@ -18,9 +18,12 @@ from pathlib import Path
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric import ec
+from starlette.concurrency import run_in_threadpool
 
 from jointcheck.api.checkpoint_batch import in_own_name, of_own_checks
 from jointcheck.api.checkpoint_lookup import lookup_id_document
+from jointcheck.api.group_commit import GroupCommit
+from jointcheck.api.ttl_cache import TtlCache
 from jointcheck.bootstrap import Registry
 from jointcheck.checkpoint.bundle import (
     Bundle,
@@ -60,11 +63,27 @@ from jointcheck.store.checkpoint_repository import (
     SqlCheckpoint,
     StoredBundle,
     district_day,
+    token_hash,
 )
 
 STREET_CODE_LENGTH = 9
 RUNTIME_RECHECK_SECONDS = 5.0
 STATION_CACHE_SECONDS = 60.0
+# A device is read by its token at every request. A revocation made in this process takes
+# effect at once; one made by another process (another worker, the CLI) within this time.
+DEVICE_CACHE_SECONDS = 2.0
+_device_caches: dict[str, TtlCache[bytes, Device]] = {}
+_device_caches_lock = threading.Lock()
+
+
+def _devices_of(registry: Registry) -> TtlCache[bytes, Device]:
+    """The devices read from one database by this process, shared by every server over it
+    (a revocation through one of them reaches all at once)."""
+    url = registry.engine.url.render_as_string(hide_password=True)
+    with _device_caches_lock:
+        return _device_caches.setdefault(url, TtlCache(DEVICE_CACHE_SECONDS))
+
+
 DEFAULT_RETENTION_DAYS = 28
 STATUS_DAYS = 7  # how far back a device's checks are read for the bundle version it uses
 
@@ -108,8 +127,15 @@ class CheckpointServer:
     _publishing: threading.Lock = field(default_factory=threading.Lock)
     _sqlite_writes: threading.Lock = field(default_factory=threading.Lock)
     _runtime_checked: float = 0.0
-    _stations: dict[str, tuple[float, Station]] = field(default_factory=dict)
+    _stations: TtlCache[str, Station] = field(
+        default_factory=lambda: TtlCache(STATION_CACHE_SECONDS)
+    )
+    _scans: GroupCommit[CheckRecord] | None = None
     _purged_day: date | None = None
+    _devices: TtlCache[bytes, Device] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self._devices = _devices_of(self.registry)
 
     # Bundles ---------------------------------------------------------------------------------
     def root_public(self) -> ec.EllipticCurvePublicKey:
@@ -178,6 +204,13 @@ class CheckpointServer:
                 self.publish()
         return self.bundle_document()
 
+    def fresh_runtime(self) -> Runtime | None:
+        """The decision state if it was checked against the store recently, else None."""
+        cached, checked = self._runtime, self._runtime_checked
+        if cached is not None and time.monotonic() - checked < RUNTIME_RECHECK_SECONDS:
+            return cached
+        return None
+
     def runtime(self) -> Runtime:
         """The server's own decision state, from the newest bundle (re-read every few s)."""
         now = time.monotonic()
@@ -217,9 +250,22 @@ class CheckpointServer:
             uow.commit()
         return device, token
 
+    def cached_device(self, token: str) -> Device | None:
+        """The device behind TOKEN if it was read within DEVICE_CACHE_SECONDS, else None."""
+        return self._devices.get(token_hash(token))
+
     def device_for_token(self, token: str) -> Device | None:
+        """The device behind TOKEN (None if unknown or revoked), cached briefly."""
+        key = token_hash(token)
+        device = self._devices.get(key)
+        if device is not None:
+            return device
+        mark = self._devices.mark()
         with self.registry.uow() as uow:
-            return SqlCheckpoint(uow.session).device_for_token(token)
+            device = SqlCheckpoint(uow.session).device_for_token(token)
+        if device is not None:
+            self._devices.put(key, device, mark)
+        return device
 
     def revoke(self, principal: Principal, device_id: str) -> bool:
         with self.registry.uow() as uow:
@@ -229,6 +275,7 @@ class CheckpointServer:
                 return False
             done = repo.revoke(device_id, self.clock())
             uow.commit()
+        self._devices.drop(lambda d: d.id == device_id)
         return done
 
     def devices(self, principal: Principal, place_id: int) -> list[DeviceStatus] | None:
@@ -264,16 +311,17 @@ class CheckpointServer:
     def _status_since(self) -> date:
         return district_day(self.clock()) - timedelta(days=STATUS_DAYS)
 
+    def cached_station(self, device: Device) -> Station | None:
+        return self._stations.get(device.id)
+
     def station(self, device: Device) -> Station:
         """The device's place, category and entrance (cached briefly: on every scan's path)."""
-        now = time.monotonic()
-        with self._lock:
-            cached = self._stations.get(device.id)
-        if cached is not None and now - cached[0] < STATION_CACHE_SECONDS:
-            return cached[1]
+        cached = self._stations.get(device.id)
+        if cached is not None:
+            return cached
+        mark = self._stations.mark()
         station = self._station(device)
-        with self._lock:
-            self._stations[device.id] = (now, station)
+        self._stations.put(device.id, station, mark)
         return station
 
     def _station(self, device: Device) -> Station:
@@ -374,21 +422,61 @@ class CheckpointServer:
         with self._lock:
             return self._ledgers.setdefault(place_id, PresentationLedger())
 
+    def _decide(
+        self, runtime: Runtime, station: Station, device: Device, people: Sequence[Sequence[str]]
+    ) -> list[tuple[CheckRecord, ScreenResult]]:
+        checkpoint = checkpoint_for(runtime, station, self._ledger(device.place_id))
+        now = self.clock()
+        if len(people) == 1:
+            return [checkpoint.scan(people[0], now)]
+        return checkpoint.scan_family(people, now)
+
     def scan(
         self, device: Device, people: Sequence[Sequence[str]]
     ) -> list[tuple[CheckRecord, ScreenResult]]:
         """Decide at the server for a device served by it, and store the checks at once."""
-        checkpoint = checkpoint_for(
-            self.runtime(), self.station(device), self._ledger(device.place_id)
-        )
-        now = self.clock()
-        results = (
-            [checkpoint.scan(people[0], now)]
-            if len(people) == 1
-            else checkpoint.scan_family(people, now)
-        )
-        self.ingest(device, [r for r, _ in results], [], [], {}, touch=False)
+        results = self._decide(self.runtime(), self.station(device), device, people)
+        self._store_scans([r for r, _ in results])
         return results
+
+    async def scan_async(
+        self, device: Device, people: Sequence[Sequence[str]]
+    ) -> list[tuple[CheckRecord, ScreenResult]]:
+        """``scan`` for the event loop: the decision runs in it (CPU only, well under a
+        millisecond per code), the store reads that are not cached and the write in
+        threads; the checks of concurrent scans are committed together (``GroupCommit``),
+        each scan answered once its checks are committed."""
+        runtime = self.fresh_runtime()
+        if runtime is None:
+            runtime = await run_in_threadpool(self.runtime)
+        station = self.cached_station(device)
+        if station is None:
+            station = await run_in_threadpool(self.station, device)
+        results = self._decide(runtime, station, device, people)
+        await self._scan_writer().store([r for r, _ in results])
+        return results
+
+    def _scan_writer(self) -> GroupCommit[CheckRecord]:
+        writer = self._scans
+        if writer is None:
+            with self._lock:
+                if self._scans is None:
+                    self._scans = GroupCommit(self._store_scans, name="checkpoint-scans")
+                writer = self._scans
+        return writer
+
+    def _store_scans(self, records: Sequence[CheckRecord]) -> None:
+        """Store checks the server decided (for its own devices: their place and name)."""
+        now = self.clock()
+        with self._writer(), self.registry.uow() as uow:
+            SqlCheckpoint(uow.session).add_checks(records, now)
+            uow.commit()
+        self._purge_once_a_day(now)
+
+    def close(self) -> None:
+        """Commit the scans still queued and stop their writer."""
+        if self._scans is not None:
+            self._scans.close()
 
     def id_document(
         self, device: Device, document_type: str, number: str, *, store: bool
