@@ -24,7 +24,7 @@ import tempfile
 import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -155,9 +155,12 @@ def _stop(pid: int, grace: float = 10.0) -> None:
 
 
 @contextmanager
-def serving(settings: Settings, workers: int = 1) -> Iterator[str]:
+def serving(
+    settings: Settings, workers: int = 1, options: Mapping[str, Any] | None = None
+) -> Iterator[str]:
     """The real app under uvicorn in WORKERS forked processes sharing one listening socket
-    (API processes scale out, DESIGN.md); the base URL while the block runs."""
+    (API processes scale out, DESIGN.md); the base URL while the block runs. OPTIONS go to
+    ``uvicorn.Config`` (``jointcheck serve``'s own: ``api.uvicorn_options``)."""
     import uvicorn
 
     from jointcheck.api.app import create_app
@@ -173,7 +176,10 @@ def serving(settings: Settings, workers: int = 1) -> Iterator[str]:
                 devnull = os.open(os.devnull, os.O_WRONLY)
                 os.dup2(devnull, 2)
                 config = uvicorn.Config(
-                    create_app(settings), fd=listener.fileno(), log_level="error"
+                    create_app(settings),
+                    fd=listener.fileno(),
+                    log_level="error",
+                    **dict(options or {}),
                 )
                 uvicorn.Server(config).run()
             finally:

@@ -23,6 +23,7 @@ import time
 from datetime import UTC, date, datetime
 from pathlib import Path
 
+from jointcheck.api.uvicorn_options import uvicorn_options
 from jointcheck.bench import BenchReport, Figure
 from jointcheck.bench.ingest import Site, build_site, postgres_database, serving
 from jointcheck.bench.loadgen import closed_loop, open_loop, post_requests
@@ -101,7 +102,7 @@ def measure(kind: str, database_url: str, seconds: float) -> tuple[list[Figure],
             requests = post_requests(
                 "http://127.0.0.1", SCAN, site.token, [{"codes": p} for p in people]
             )
-            with serving(site.settings) as url:
+            with serving(site.settings, options=uvicorn_options()) as url:
                 # Warm up: the first scan publishes and compiles the bundle.
                 asyncio.run(closed_loop(url, requests, 8, WARM_UP_SECONDS))
                 load0 = os.getloadavg()[0]

@@ -196,6 +196,7 @@ def up(
     """Create keys if missing, migrate, seed if not yet seeded, print the logins and serve."""
     import uvicorn
 
+    from jointcheck.api.uvicorn_options import uvicorn_options
     from jointcheck.bootstrap import ensure_district_keys
     from jointcheck.registry.demo import build_demo
 
@@ -221,4 +222,6 @@ def up(
     finally:
         registry.close()
     _print_welcome(district, host, port, device_token, _root_fingerprint(settings))
-    uvicorn.run("jointcheck.api.app:create_app", factory=True, host=host, port=port)
+    uvicorn.run(
+        "jointcheck.api.app:create_app", factory=True, host=host, port=port, **uvicorn_options()
+    )

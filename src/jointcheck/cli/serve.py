@@ -14,8 +14,10 @@ def serve(
     port: int = typer.Option(8000, min=1, max=65535, help="port to listen on"),
     workers: int = typer.Option(1, min=1, max=64, help="worker processes"),
 ) -> None:
-    """Serve the jointcheck web app (pages and API) with uvicorn."""
+    """Serve the jointcheck web app (pages and API) with uvicorn (uvloop, httptools)."""
     import uvicorn
+
+    from jointcheck.api.uvicorn_options import uvicorn_options
 
     uvicorn.run(
         "jointcheck.api.app:create_app",
@@ -24,4 +26,5 @@ def serve(
         port=port,
         workers=workers,
         proxy_headers=False,
+        **uvicorn_options(),
     )

@@ -1,0 +1,21 @@
+"""How uvicorn runs the app: the same for ``jointcheck serve``, ``jointcheck demo up`` and the
+benchmarks that serve it (``bench latency``), so that what is measured is what is served.
+
+uvloop (libuv's event loop) and httptools (the HTTP parser of Node.js) are dependencies: they
+take less CPU per request than asyncio's own loop and h11, on the scan path about a fifth of
+the server's time. Where uvloop cannot be installed (it has no Windows build), asyncio's loop
+serves instead.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from typing import Any
+
+
+def uvicorn_options() -> dict[str, Any]:
+    """Keyword arguments for ``uvicorn.run`` / ``uvicorn.Config``."""
+    return {
+        "loop": "uvloop" if importlib.util.find_spec("uvloop") else "asyncio",
+        "http": "httptools",
+    }
