@@ -259,3 +259,19 @@ def test_the_page_speaks_both_languages(app, district):
     en = client.get(f"/places/{district.place_id}/devices?lang=en").text
     assert "登记新终端" in zh
     assert "Enroll a new terminal" in en
+
+
+def test_the_enroll_form_needs_its_csrf_token_and_escapes_the_label(app, district):
+    client = operator(app, district)
+    forged = client.post(
+        f"/places/{district.place_id}/devices",
+        data={"entrance": "north", "label": "x", "csrf_token": "not-the-token"},
+    )
+    assert forged.status_code == 403
+    assert 'data-testid="token"' not in forged.text
+    assert district.server.devices(admin(district), district.place_id) == []
+    answer = enroll_on_page(client, district.place_id, entrance="north", label="<b>gate</b>")
+    assert answer.status_code == 200
+    listed = client.get(f"/places/{district.place_id}/devices").text
+    assert "&lt;b&gt;gate&lt;/b&gt;" in listed
+    assert "<b>gate</b>" not in listed

@@ -216,15 +216,6 @@ async def enroll_submit(
     return response
 
 
-def _revocable(
-    server: CheckpointServer, principal: Principal, device_id: str
-) -> DeviceStatus | None:
-    device = server.device_status(principal, device_id)
-    if device is None or server.registry.places.get(principal, device.place_id) is None:
-        return None
-    return device
-
-
 @router.post("/devices/revoke")
 async def revoke_submit(
     request: Request,
@@ -235,7 +226,7 @@ async def revoke_submit(
 ) -> Response:
     """Revoke a terminal (the place page's confirmation box posts here; the device's id is in
     the form, not the path, so that no answer repeats another scope's id)."""
-    device = await run_in_threadpool(_revocable, server, principal, device_id)
+    device = await run_in_threadpool(server.device_status, principal, device_id)
     if device is None:
         return _not_found(request)
     if not device.revoked:
