@@ -354,3 +354,15 @@ def test_the_entrance_page_names_the_place_and_the_entrance(client, district):
     assert f"场所 {district.place_id} " not in header
     info = client.get("/api/checkpoint/device", headers=auth).json()
     assert info["station"]["place_name"] == "百货大楼"
+
+
+def test_a_device_call_gets_no_csrf_cookie_and_a_browser_still_does(client, district):
+    _, auth = enroll(district)
+    scanned = client.post(
+        "/api/checkpoint/scan", json={"codes": [health_code(district)]}, headers=auth
+    )
+    assert scanned.status_code == 200
+    assert "jc_csrf" not in scanned.headers.get("set-cookie", "")
+    client.cookies.clear()
+    browser = client.get("/api/checkpoint/time")
+    assert "jc_csrf=" in browser.headers.get("set-cookie", "")

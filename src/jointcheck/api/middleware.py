@@ -133,7 +133,10 @@ class RequestStateMiddleware:
         headers = Request(scope).headers
         locale = negotiate(chosen, jar.get(LANG_COOKIE), headers.get("accept-language"))
         csrf = jar.get(CSRF_COOKIE)
-        fresh_csrf = self.cookies.csrf.unsign(csrf) is None
+        # A call with a bearer token (a checkpoint device) is no browser: it is given no CSRF
+        # cookie, and minting one (random bytes and a signature) on every scan is pure cost.
+        bearer = headers.get("authorization", "")[:7].lower() == "bearer "
+        fresh_csrf = not bearer and self.cookies.csrf.unsign(csrf) is None
         if fresh_csrf:
             csrf = self.cookies.new_csrf()
         state = scope.setdefault("state", {})

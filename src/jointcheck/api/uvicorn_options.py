@@ -18,4 +18,6 @@ def uvicorn_options() -> dict[str, Any]:
     return {
         "loop": "uvloop" if importlib.util.find_spec("uvloop") else "asyncio",
         "http": "httptools",
+        # Served directly, not behind a proxy whose forwarded headers it should trust.
+        "proxy_headers": False,
     }

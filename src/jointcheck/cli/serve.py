@@ -25,6 +25,5 @@ def serve(
         host=host,
         port=port,
         workers=workers,
-        proxy_headers=False,
         **uvicorn_options(),
     )
