@@ -102,6 +102,9 @@ def optional_principal(request: Request, services: ServicesDep) -> Principal | N
     session = session_of(request)
     if session is None or services.accounts is None:
         return None
+    if getattr(request.state, "session_live", False):
+        # The middleware found the session live in this request: read the account alone.
+        return services.accounts.principal(session.account_id)
     return services.accounts.session_principal(
         session.account_id, session.session_id, services.clock()
     )

@@ -9,6 +9,7 @@ from collections.abc import Callable, Mapping
 from datetime import datetime
 from http import HTTPStatus
 from http.cookies import SimpleCookie
+from typing import Any
 from urllib.parse import parse_qs
 
 from starlette.concurrency import run_in_threadpool
@@ -21,6 +22,7 @@ from jointcheck.web.i18n import LANG_COOKIE, negotiate, parse_locale
 from jointcheck.web.session import CSRF_COOKIE, SESSION_COOKIE, Cookies
 
 _YEAR = 365 * 24 * 3600
+STATIC_PREFIX = "/static/"
 SECURITY_HEADERS = {
     "x-content-type-options": "nosniff",
     "referrer-policy": "same-origin",
@@ -142,14 +144,7 @@ class RequestStateMiddleware:
         state = scope.setdefault("state", {})
         state["locale"] = locale
         state["csrf"] = csrf
-        now = self.clock()
-        session = self.cookies.read_session(jar.get(SESSION_COOKIE), now)
-        if session is not None and self.live_session is not None:
-            live = await run_in_threadpool(
-                self.live_session, session.account_id, session.session_id, now
-            )
-            session = session if live else None
-        state["session"] = session
+        await self._session(scope, jar.get(SESSION_COOKIE), state)
 
         async def send_with_cookies(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -165,6 +160,21 @@ class RequestStateMiddleware:
             await send(message)
 
         await self.app(scope, receive, send_with_cookies)
+
+    async def _session(self, scope: Scope, cookie: str | None, state: dict[str, Any]) -> None:
+        """The signed-in session, if its cookie verifies and the server still keeps it."""
+        now = self.clock()
+        session = self.cookies.read_session(cookie, now)
+        if str(scope.get("path", "")).startswith(STATIC_PREFIX):
+            session = None  # files need no session: no store query for each asset
+        elif session is not None and self.live_session is not None:
+            live = await run_in_threadpool(
+                self.live_session, session.account_id, session.session_id, now
+            )
+            session = session if live else None
+            # The route's principal need not ask the store about the session again.
+            state["session_live"] = live
+        state["session"] = session
 
     def _cookie(self, name: str, value: str, *, http_only: bool) -> str:
         parts = [f"{name}={value}", "Path=/", "SameSite=Lax", f"Max-Age={_YEAR}"]
