@@ -304,8 +304,8 @@ def revoke(
 ) -> None:
     """Revoke a device (a lost terminal).
 
-    Its token is refused from its next request on; the checks it has not uploaded stay on the
-    terminal. A device revoked before is left as it is. Exits with code 2 for an unknown id.
+    Its token is refused from its next request on (a running server, which keeps the devices
+    it read for 2 s, within 2 s); the checks it has not uploaded stay on the terminal. A device revoked before is left as it is. Exits with code 2 for an unknown id.
     """
     from jointcheck.store.checkpoint_devices import device_statuses
 
