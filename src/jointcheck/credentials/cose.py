@@ -91,6 +91,53 @@ class Sign1(NamedTuple):
 
 def parse_sign1(data: bytes) -> Sign1 | Reason:
     """Parse COSE_Sign1 bytes: a ``Sign1`` or the reason it is not one."""
+    if len(data) <= cbor_safe.MAX_CBOR_BYTES:
+        common = _common_form(data)
+        if common is not None:
+            return _sign1(*common)
+    return parse_sign1_decoded(data)
+
+
+def _bstr(data: bytes, pos: int) -> tuple[bytes, int] | None:
+    """The definite-length byte string at ``pos`` and the position after it, else None."""
+    if pos >= len(data) or data[pos] >> 5 != 2:  # noqa: PLR2004 - CBOR major type 2
+        return None
+    info = data[pos] & 0x1F
+    if info < 24:  # noqa: PLR2004 - CBOR: the length is in the initial byte
+        start, length = pos + 1, info
+    elif info <= 27:  # noqa: PLR2004 - 1, 2, 4 or 8 length bytes follow
+        start = pos + 1 + (1 << (info - 24))
+        if start > len(data):
+            return None
+        length = int.from_bytes(data[pos + 1 : start], "big")
+    else:  # reserved, or indefinite length: left to the decoder
+        return None
+    end = start + length
+    return (data[start:end], end) if end <= len(data) else None
+
+
+def _common_form(data: bytes) -> tuple[bytes, dict[Any, Any], bytes, bytes] | None:
+    """The COSE_Sign1 of (nearly) every QR code, read by hand: ``[tag 61] [tag 18]
+    [protected bstr, {}, payload bstr, signature bstr]`` with definite lengths and nothing
+    after it. None for any other form, which ``parse_sign1_decoded`` reads whole: so either
+    way the result is the decoder's (tests/unit/credentials/test_cose_common_form.py)."""
+    pos = 2 if data.startswith(b"\xd8\x3d") else 0  # tag 61 (CWT)
+    if data.startswith(b"\xd2", pos):  # tag 18 (COSE_Sign1)
+        pos += 1
+    if not data.startswith(b"\x84", pos):  # an array of four
+        return None
+    protected = _bstr(data, pos + 1)
+    if protected is None or not data.startswith(b"\xa0", protected[1]):  # an empty map
+        return None
+    payload = _bstr(data, protected[1] + 1)
+    signature = _bstr(data, payload[1]) if payload is not None else None
+    if payload is None or signature is None or signature[1] != len(data):
+        return None
+    return protected[0], {}, payload[0], signature[0]
+
+
+def parse_sign1_decoded(data: bytes) -> Sign1 | Reason:
+    """``parse_sign1`` through the bounded CBOR decoder, for every form."""
     reason, item = cbor_safe.decode(data)
     if reason is not Reason.OK:
         return reason
@@ -109,6 +156,12 @@ def parse_sign1(data: bytes) -> Sign1 | Reason:
         and isinstance(signature, bytes)
     ):
         return Reason.NOT_COSE_SIGN1
+    return _sign1(protected, dict(unprotected), payload, signature)
+
+
+def _sign1(
+    protected: bytes, unprotected: dict[Any, Any], payload: bytes, signature: bytes
+) -> Sign1 | Reason:
     header = _protected_header(protected)
     if isinstance(header, Reason):
         return header
@@ -118,7 +171,7 @@ def parse_sign1(data: bytes) -> Sign1 | Reason:
         alg is not None and (not isinstance(alg, int) or isinstance(alg, bool))
     ):
         return Reason.NOT_COSE_SIGN1
-    return Sign1(protected, header, dict(unprotected), payload, signature, alg, kid)
+    return Sign1(protected, header, unprotected, payload, signature, alg, kid)
 
 
 def _protected_header(protected: bytes) -> dict[Any, Any] | Reason:
