@@ -175,7 +175,10 @@ def _enroll(admin: TestClient, place: Place, label: str) -> dict[str, Any]:
 
 def _device_client(app: Any, token: str) -> TestClient:
     client = TestClient(app, headers={"authorization": f"Bearer {token}"})
-    client.get("/login")  # a CSRF cookie, as a browser on the entrance page has
+    # A CSRF cookie, as a browser on the entrance page has: asked for without the bearer
+    # header, since a bearer call (no browser) is given none.
+    client.get("/login", headers={"authorization": ""})
+    assert client.cookies.get("jc_csrf")
     client.cookies.set("jc_device", token)
     return client
 
