@@ -294,3 +294,19 @@ def test_a_batch_that_fails_midway_leaves_nothing_stored(client, district, monke
     assert counts(client, auth) == dict.fromkeys(("checks", "admitted", "persuaded", "denied"), 0)
     post(client, auth, events)
     assert counts(client, auth) == expected(events)
+
+
+def test_a_batch_records_when_its_device_was_seen_and_its_clock_skew(client, district):
+    from jointcheck.store.checkpoint_models import DeviceRow
+
+    device, auth = enroll(district)
+    body = {"events": [check(device, district, i) for i in range(BIG)], "skew_ms": -1500}
+    assert client.post("/api/checkpoint/events", json=body, headers=auth).status_code == 200
+    with district.registry.uow() as uow:
+        row = uow.session.get(DeviceRow, device.id)
+        assert (row.last_seen_at, row.last_skew_ms) == (district.now(), -1500)
+    district.clock[0] += timedelta(minutes=1)
+    post(client, auth, [])  # no skew measured this time: the last one is kept
+    with district.registry.uow() as uow:
+        row = uow.session.get(DeviceRow, device.id)
+        assert (row.last_seen_at, row.last_skew_ms) == (district.now(), -1500)
