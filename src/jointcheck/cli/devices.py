@@ -304,8 +304,9 @@ def revoke(
 ) -> None:
     """Revoke a device (a lost terminal).
 
-    Its token is refused from its next request on (a running server, which keeps the devices
-    it read for 2 s, within 2 s); the checks it has not uploaded stay on the terminal. A device revoked before is left as it is. Exits with code 2 for an unknown id.
+    A running server refuses its token within 2 s (a server process keeps the devices it read
+    by token that long); the checks it has not uploaded stay on the terminal. A device revoked
+    before is left as it is. Exits with code 2 for an unknown id.
     """
     from jointcheck.store.checkpoint_devices import device_statuses
 
@@ -326,4 +327,4 @@ def revoke(
         server.revoke(_office(device.admin_code), device.id)
     finally:
         registry.close()
-    typer.echo(f"已注销 Revoked {device.id}: its token is refused from its next request on")
+    typer.echo(f"已注销 Revoked {device.id}: a running server refuses its token within 2 s")
