@@ -258,6 +258,8 @@ def test_a_check_stored_by_the_bulk_path_reads_back_as_sent(client, district):
         "pack_version": "1.0.0",
     }
     post(client, auth, events)
+    found = client.get("/api/checkpoint/counts", headers=auth).json()["counts"]
+    assert (found["stale"], found["checks"]) == (1, BIG)
     with district.registry.uow() as uow:
         got = SqlCheckpoint(uow.session).get_check(device.street_code, sent["id"])
     assert got is not None

@@ -242,13 +242,15 @@ class SqlCheckpoint:
     def add_checks(self, records: Sequence[CheckRecord], now: datetime) -> list[str]:
         """Insert new checks; the ids really inserted (a repeated id is skipped)."""
         inserted = insert_checks(self.session, [check_row(r, now) for r in records])
+        # Counted by (street, day, place, outcome, stale) first: a handful of keys a batch.
+        kinds = Counter(i[1:] for i in inserted)
         counts: Counter[tuple[str, date, int, str]] = Counter()
-        for _id, street, day, place, outcome, stale in inserted:
+        for (street, day, place, outcome, stale), n in kinds.items():
             key = (street, day, place)
-            counts[(*key, "checks")] += 1
-            counts[(*key, OUTCOME_COLUMN[Outcome(outcome)])] += 1
+            counts[(*key, "checks")] += n
+            counts[(*key, OUTCOME_COLUMN[Outcome(outcome)])] += n
             if stale:
-                counts[(*key, "stale")] += 1
+                counts[(*key, "stale")] += n
         add_counts(self.session, counts)
         return [i[0] for i in inserted]
 
