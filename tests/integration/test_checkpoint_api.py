@@ -3,6 +3,8 @@ batch, retention of registrations, device scoping, and scans decided at the serv
 
 from __future__ import annotations
 
+import threading
+import time
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
@@ -366,3 +368,27 @@ def test_a_device_call_gets_no_csrf_cookie_and_a_browser_still_does(client, dist
     client.cookies.clear()
     browser = client.get("/api/checkpoint/time")
     assert "jc_csrf=" in browser.headers.get("set-cookie", "")
+
+
+def test_a_scan_meeting_an_ingest_on_sqlite_is_stored_by_the_writer_after_it(client, district):
+    """With SQLite's write lock held (an ingest), a scan is not committed in the event loop:
+    the writer thread waits for the lock, and the scan is answered after its commit."""
+    if district.registry.engine.dialect.name != "sqlite":
+        pytest.skip("SQLite's write lock")
+    device, auth = enroll(district)
+    codes = {"codes": [health_code(district)]}
+    assert client.post("/api/checkpoint/scan", json=codes, headers=auth).status_code == 200
+    server = client.app.state.services.extras["checkpoint"]
+    released: list[float] = []
+
+    def release() -> None:
+        released.append(time.monotonic())
+        server._sqlite_writes.release()
+
+    server._sqlite_writes.acquire()
+    threading.Timer(0.3, release).start()
+    answer = client.post("/api/checkpoint/scan", json=codes, headers=auth)
+    answered = time.monotonic()
+    assert answer.status_code == 200
+    assert released and answered >= released[0]
+    assert district.server.counts(device.place_id)["checks"] == 2
