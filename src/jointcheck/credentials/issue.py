@@ -1,6 +1,7 @@
 """Issuance for our district's authorities (issue 2: issuance): the QR text and its image.
 
-- ``issue_health_code``: ``JKM1:`` (``native``), signed by the health code issuer.
+- ``issue_health_code``: ``JKM1:`` (``native``), signed by the health code issuer; with
+  ``paper=True`` the paper form (issue 4), to be given a long TTL by the caller.
 - ``issue_vaccination``: a plain EU DCC ``HC1:`` (schema 1.3.0, country CN, products from the
   value sets), so that one path verifies ours and foreign ones; ``fn``/``gn`` hold the name
   as written in Chinese and ``fnt``/``gnt`` its ICAO 9303 transliteration (``subject``). The
@@ -34,6 +35,7 @@ from jointcheck.credentials.native import (
     CONTRAINDICATION_PREFIX,
     DEFAULT_HEALTH_CODE_TTL,
     HEALTH_CODE_CLAIM,
+    HEALTH_CODE_PAPER,
     HEALTH_CODE_PREFIX,
 )
 from jointcheck.credentials.subject import (
@@ -109,11 +111,13 @@ def issue_health_code(
     ttl: timedelta = DEFAULT_HEALTH_CODE_TTL,
     credential_id: bytes | None = None,
     nonce: bytes | None = None,
+    paper: bool = False,
 ) -> str:
     """A ``JKM1:`` health code valid for TTL from ISSUED_AT.
 
     CREDENTIAL_ID names the person's code (the same across refreshes, so one revocation
-    withdraws it); NONCE is fresh for every rendering (replay detection).
+    withdraws it); NONCE is fresh for every rendering (replay detection). PAPER marks the
+    printed form, which the entrance does not put in its replay ledger.
     """
     claims: dict[int, Any] = {
         pipeline.CLAIM_ISS: "CN",
@@ -128,6 +132,8 @@ def issue_health_code(
             4: nonce or secrets.token_bytes(NONCE_BYTES),
         },
     }
+    if paper:
+        claims[HEALTH_CODE_CLAIM][HEALTH_CODE_PAPER] = True
     return _encode(claims, key, HEALTH_CODE_PREFIX)
 
 

@@ -169,7 +169,9 @@ class DigitalCovidCertificate:
 @_slot_init
 @dataclass(frozen=True, slots=True)
 class HealthCode:
-    """A dynamic health code: short-lived, with a nonce so that a replay can be noticed."""
+    """A health code: the dynamic one is short-lived, with a nonce so that a replay can be
+    noticed; a ``paper`` one (printed for someone without a phone, issue 4) lives for hours
+    and is shown many times by its holder, so no replay is looked for."""
 
     type: CredentialType
     subject: Subject
@@ -181,6 +183,7 @@ class HealthCode:
     nonce: str
     credential_id: str
     kid: bytes
+    paper: bool = False
 
 
 @_slot_init
@@ -235,3 +238,8 @@ class Verification:
     @property
     def valid(self) -> bool:
         return self.reason is Reason.OK
+
+    @property
+    def paper(self) -> bool:
+        """A paper health code (printed, long-lived; issue 4)."""
+        return isinstance(self.credential, HealthCode) and self.credential.paper

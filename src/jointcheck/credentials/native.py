@@ -6,9 +6,12 @@ prefixes of their own so that no DCC verifier mistakes them for a DCC (docs/cred
 - ``JKM1:`` 健康码 health code (R4): CWT ``iat`` (6), ``exp`` (4, default 180 s after iat: a
   screenshot goes stale), ``cti`` (7, the credential id of the person's code, what revocation
   names), the subject claim (-70001, ``subject``) and under -70002
-  ``{1: masked name, 2: colour green|yellow|red, 3: reason, 4: nonce (bstr)}``. The nonce is
-  fresh for every rendering, so the same QR shown twice at one place is noticed
-  (``replay.PresentationLedger``). Signed by a key with role HEALTH_CODE_ISSUER.
+  ``{1: masked name, 2: colour green|yellow|red, 3: reason, 4: nonce (bstr), 5: paper (bool,
+  optional)}``. The nonce is fresh for every rendering, so the same QR shown twice at one place
+  is noticed (``replay.PresentationLedger``). A paper code (5: true) is printed for someone
+  without a phone and lives for the deployment's paper lifetime (default 24 h); it is verified
+  the same way and is exempt from the replay ledger. Signed by a key with role
+  HEALTH_CODE_ISSUER.
 - ``JJZ1:`` 禁忌证明 contraindication certificate (R3): ``iat``, ``nbf`` (5, start of
   valid-from), ``exp`` (end of valid-to), ``cti``, the subject claim and under -70003
   ``{1: masked name, 2: category, 3: valid-from, 4: valid-to (ISO dates)}``. The category is
@@ -50,6 +53,8 @@ CONTRAINDICATION_CLAIM = -70003
 CLAIM_NBF = 5
 CLAIM_CTI = 7
 DEFAULT_HEALTH_CODE_TTL = timedelta(seconds=180)
+DEFAULT_PAPER_CODE_TTL = timedelta(hours=24)
+HEALTH_CODE_PAPER = 5  # key of the paper flag in the health code body
 MAX_TEXT = 64  # masked names, reasons: short display strings
 MAX_CTI_BYTES = 32
 MIN_NONCE_BYTES = 8
@@ -193,11 +198,13 @@ def _health_code(envelope: pipeline.Envelope, key: TrustedKey) -> HealthCode | N
         return None
     subject, cti, body = common
     masked, reason = _text(body, 1), _text(body, 3, allow_empty=True)
-    colour, nonce = body.get(2), body.get(4)
+    colour, nonce, paper = body.get(2), body.get(4), body.get(HEALTH_CODE_PAPER, False)
     # Untrusted CBOR: an array or map here is unhashable, so test the type before the set.
     if masked is None or reason is None or not isinstance(colour, str) or colour not in _COLOURS:
         return None
     if not (isinstance(nonce, bytes) and MIN_NONCE_BYTES <= len(nonce) <= MAX_NONCE_BYTES):
+        return None
+    if not isinstance(paper, bool):
         return None
     assert envelope.claims.iat is not None  # noqa: S101 - checked by _common
     assert envelope.claims.exp is not None  # noqa: S101 - same
@@ -212,6 +219,7 @@ def _health_code(envelope: pipeline.Envelope, key: TrustedKey) -> HealthCode | N
         nonce=nonce.hex(),
         credential_id=cti,
         kid=key.kid,
+        paper=paper,
     )
 
 

@@ -4,7 +4,8 @@ A health code carries a nonce that is fresh at every rendering and lives for min
 code (credential id and nonce) shown again at the same place while it is still valid is most
 likely a screenshot passed from one person to another, so the result carries the warning
 DUPLICATE_PRESENTATION beside its verdict: a warning, not a refusal, since a person may simply
-scan twice; the operator checks the person (R4).
+scan twice; the operator checks the person (R4). A paper health code (issue 4) is printed for
+someone without a phone, who shows the same sheet going in and out: it is never recorded here.
 
 The ledger is bounded: entries leave when their code expires, and when ``max_entries`` codes
 are live the one that expires first is forgotten (it could only have produced a warning).
@@ -64,11 +65,11 @@ class PresentationLedger:
     def check(self, verification: Verification, place: str, at: datetime) -> Verification:
         """VERIFICATION with DUPLICATE_PRESENTATION added if this code was already shown here.
 
-        Only valid health codes are recorded: a refused code never admits anyone, so its
-        repetition says nothing.
+        Only valid dynamic health codes are recorded: a refused code never admits anyone, so
+        its repetition says nothing, and a paper code is shown again and again by its holder.
         """
         code = verification.credential
-        if not (verification.valid and isinstance(code, HealthCode)):
+        if not (verification.valid and isinstance(code, HealthCode)) or code.paper:
             return verification
         key = f"{place}\x1f{code.credential_id}\x1f{code.nonce}"
         if not self.seen(key, at, code.expires_at):

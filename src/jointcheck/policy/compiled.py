@@ -89,6 +89,7 @@ class CompiledPack:
     passing_colours: frozenset[str]
     health_code_required: bool
     health_code_max_age: timedelta
+    paper_code_max_age: timedelta  # zero: paper health codes are not accepted
     eligible_age_years: int
     contraindication_min_level: int
     restricted_accepts_contraindication: bool
@@ -127,6 +128,7 @@ def compile_pack(pack: Pack) -> CompiledPack:
         passing_colours=frozenset(params.passing_colours),
         health_code_required=params.health_code_required,
         health_code_max_age=timedelta(seconds=params.health_code_max_age_seconds),
+        paper_code_max_age=timedelta(hours=params.paper_code_max_age_hours),
         eligible_age_years=params.eligible_age_years,
         contraindication_min_level=params.contraindication_min_level,
         restricted_accepts_contraindication=params.restricted_accepts_contraindication,

@@ -8,7 +8,9 @@ each citing the requirement it implements:
    green does not enter and is reported to the street). No valid health code is a DENY with
    HEALTH_CODE_MISSING, not a PERSUADE: R1 makes the code half of the joint check at every
    place, and persuasion (R3) is only the answer to a missing vaccination. A code older than
-   the pack's maximum age is HEALTH_CODE_STALE.
+   the pack's maximum age is HEALTH_CODE_STALE; a paper code (issue 4) has the pack's own
+   ``paper_code_max_age_hours`` instead (default 24 h), and a pack that sets it to 0 refuses
+   paper codes (PAPER_CODE_NOT_ACCEPTED).
 3. Under the eligible age (the Asia/Shanghai date of the check): ADMIT, no certificate needed.
 4. Vaccinated for entry (the pack's CertLogic condition): ADMIT.
 5. Not vaccinated: a valid contraindication certificate of sufficient level admits (R3; at a
@@ -23,7 +25,7 @@ per step and CertLogic runs compiled.
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -80,16 +82,20 @@ def _together(subjects: list[Subject]) -> bool:
     return check_together(subjects) is Reason.OK
 
 
-def _code_sources(evidence: Evidence) -> list[tuple[str, datetime]]:
-    """Colours with the instant each was established (a code's issue, a look-up, R14).
+def _code_sources(evidence: Evidence, pack: CompiledPack) -> list[tuple[str, datetime, timedelta]]:
+    """Colours with the instant each was established (a code's issue, a look-up, R14) and
+    how old the pack lets it be (a paper code's own limit, issue 4).
 
     A code's own expiry is the verification's business (with its clock-skew allowance); the
     pack's maximum age is the policy's own limit on how old a colour may be.
     """
-    sources: list[tuple[str, datetime]] = [(c.colour, c.issued_at) for c in evidence.health_codes]
+    dynamic, paper = pack.health_code_max_age, pack.paper_code_max_age
+    sources: list[tuple[str, datetime, timedelta]] = [
+        (c.colour, c.issued_at, paper if c.paper else dynamic) for c in evidence.health_codes
+    ]
     lookup = evidence.id_card
     if lookup is not None and lookup.colour is not None:
-        sources.append((lookup.colour, lookup.looked_up_at))  # R14: the server's colour
+        sources.append((lookup.colour, lookup.looked_up_at, dynamic))  # R14: the server's colour
     return sources
 
 
@@ -102,22 +108,24 @@ def _health_code(
         # The usual case, one code and no look-up, without building lists; a colour that
         # does not pass goes on to the general path, which words the refusal.
         code = codes[0]
-        if at - code.issued_at > pack.health_code_max_age:
-            stale = (Outcome.DENY, (PolicyReason.HEALTH_CODE_STALE,), pack.requirements["R1"], ())
-            return code.colour, stale
+        limit = pack.paper_code_max_age if code.paper else pack.health_code_max_age
+        if not limit or at - code.issued_at > limit:
+            why = PolicyReason.HEALTH_CODE_STALE if limit else PolicyReason.PAPER_CODE_NOT_ACCEPTED
+            return code.colour, (Outcome.DENY, (why,), pack.requirements["R1"], ())
         if code.colour in pack.passing_colours:
             return code.colour, None
-    sources = _code_sources(evidence)
+    sources = _code_sources(evidence, pack)
     worst = max((s[0] for s in sources), key=_SEVERITY.__getitem__, default=None)
     if not pack.health_code_required:
         return worst, None
     r1 = pack.requirements["R1"]
     if not sources:
         return None, (Outcome.DENY, (PolicyReason.HEALTH_CODE_MISSING,), r1, ())
-    max_age = pack.health_code_max_age
-    fresh = [colour for colour, established in sources if at - established <= max_age]
+    fresh = [c for c, established, limit in sources if limit and at - established <= limit]
     if not fresh:
-        return worst, (Outcome.DENY, (PolicyReason.HEALTH_CODE_STALE,), r1, ())
+        refused = all(not limit for _, _, limit in sources)  # only paper, which the pack refuses
+        why = PolicyReason.PAPER_CODE_NOT_ACCEPTED if refused else PolicyReason.HEALTH_CODE_STALE
+        return worst, (Outcome.DENY, (why,), r1, ())
     colour = max(fresh, key=_SEVERITY.__getitem__)
     return colour, _colour_verdict(colour, pack)
 

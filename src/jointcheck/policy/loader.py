@@ -160,6 +160,7 @@ def _parameters(raw: dict[str, Any], rule_ids: set[str]) -> Parameters:
         ),
         retention_days=raw["retention_days"],
         bundle_max_age_hours=raw["bundle_max_age_hours"],
+        paper_code_max_age_hours=raw.get("paper_code_max_age_hours", 24),
     )
 
 

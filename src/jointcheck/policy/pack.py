@@ -95,6 +95,7 @@ class Parameters:
     first_dose_deadline: date | None  # R9-R11, for follow-up and reports; not used at the gate
     retention_days: int
     bundle_max_age_hours: int
+    paper_code_max_age_hours: int = 24  # 0: paper health codes are not accepted (issue 4)
 
 
 @dataclass(frozen=True, slots=True)

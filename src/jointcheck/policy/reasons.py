@@ -44,6 +44,7 @@ class PolicyReason(StrEnum):
     HEALTH_CODE_YELLOW = "HEALTH_CODE_YELLOW"
     HEALTH_CODE_RED = "HEALTH_CODE_RED"
     HEALTH_CODE_NOT_ACCEPTED = "HEALTH_CODE_NOT_ACCEPTED"
+    PAPER_CODE_NOT_ACCEPTED = "PAPER_CODE_NOT_ACCEPTED"
     # The evidence itself.
     SUBJECT_MISMATCH = "SUBJECT_MISMATCH"
     CREDENTIAL_NOT_VERIFIED = "CREDENTIAL_NOT_VERIFIED"
@@ -119,6 +120,10 @@ MESSAGES: dict[PolicyReason, tuple[str, str]] = {
     PolicyReason.HEALTH_CODE_NOT_ACCEPTED: (
         "健康码颜色不符合本场所要求",
         "Health code colour not accepted here",
+    ),
+    PolicyReason.PAPER_CODE_NOT_ACCEPTED: (
+        "本场所不接受纸质健康码，请出示手机上的健康码或身份证",
+        "Paper health codes are not accepted here: show the code on a phone, or the ID card",
     ),
     PolicyReason.SUBJECT_MISMATCH: (
         "出示的多个凭证不属于同一人",

@@ -84,6 +84,19 @@ def _blue_health_code() -> Verification:
     return verify(text, d.context())
 
 
+def _paper_flag_not_a_bool() -> Verification:
+    def to_text(claims: dict[object, dict[int, object]]) -> None:
+        claims[HEALTH_CODE_CLAIM][5] = "yes"  # the paper flag is a CBOR bool, nothing else
+
+    text = d.resign(d.health_code(paper=True), HEALTH_CODE_PREFIX, to_text, d.HEALTH_SEED)
+    return verify(text, d.context())
+
+
+def _paper_code_past_its_day() -> Verification:
+    text = d.health_code(paper=True, ttl=timedelta(hours=24))
+    return verify(text, d.context(at=d.NOW + timedelta(hours=24, seconds=31)))
+
+
 def _retired_health_code_key() -> Verification:
     retired = d.entry(
         d.STRANGER_SEED, [Role.HEALTH_CODE_ISSUER], not_after=d.NOW - timedelta(days=1)
@@ -133,6 +146,12 @@ ROWS: list[tuple[str, Reason, Run]] = [
     ("health code from the future beyond the clock skew", Reason.NOT_YET_VALID, _at(-31)),
     ("health code with its colour changed", Reason.BAD_SIGNATURE, _tampered_health_code),
     ("signed health code with an unknown colour", Reason.SCHEMA_INVALID, _blue_health_code),
+    (
+        "signed health code whose paper flag is not a bool",
+        Reason.SCHEMA_INVALID,
+        _paper_flag_not_a_bool,
+    ),
+    ("paper health code past its 24 h beyond the skew", Reason.EXPIRED, _paper_code_past_its_day),
     ("health code issued after its key retired", Reason.DSC_VALIDITY, _retired_health_code_key),
     (
         "health code from an unlisted key",
