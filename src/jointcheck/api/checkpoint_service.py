@@ -47,6 +47,7 @@ from jointcheck.checkpoint.registration import override, register
 from jointcheck.checkpoint.runtime import Runtime, checkpoint_for, open_runtime
 from jointcheck.checkpoint.sealing import DeviceSealer
 from jointcheck.credentials.keyfiles import read_signing_key
+from jointcheck.credentials.model import CodeColour
 from jointcheck.credentials.replay import PresentationLedger
 from jointcheck.errors import ConfigError, InputError
 from jointcheck.policy import load_shipped, shipped_pack_text
@@ -425,11 +426,18 @@ class CheckpointServer:
     def _decide(
         self, runtime: Runtime, station: Station, device: Device, people: Sequence[Sequence[str]]
     ) -> list[tuple[CheckRecord, ScreenResult]]:
-        checkpoint = checkpoint_for(runtime, station, self._ledger(device.place_id))
+        checkpoint = checkpoint_for(
+            runtime, station, self._ledger(device.place_id), current_colour=self._colours(device)
+        )
         now = self.clock()
         if len(people) == 1:
             return [checkpoint.scan(people[0], now)]
         return checkpoint.scan_family(people, now)
+
+    def _colours(self, device: Device) -> Callable[[str], CodeColour | None]:
+        """Online, a paper health code's colour is the authority's current one (issue 4)."""
+        principal = device_principal(device)
+        return lambda subject_hash: self.registry.persons.colour_by_subject(principal, subject_hash)
 
     def scan(
         self, device: Device, people: Sequence[Sequence[str]]

@@ -16,6 +16,9 @@ class CheckpointReason(StrEnum):
     OVERRIDDEN = "OVERRIDDEN"
     ID_DOCUMENT = "ID_DOCUMENT"
     PERSON_NOT_FOUND = "PERSON_NOT_FOUND"
+    PAPER_CODE = "PAPER_CODE"
+    PAPER_COLOUR_CURRENT = "PAPER_COLOUR_CURRENT"
+    PAPER_COLOUR_AS_PRINTED = "PAPER_COLOUR_AS_PRINTED"
 
 
 MESSAGES: dict[CheckpointReason, tuple[str, str]] = {
@@ -38,6 +41,16 @@ MESSAGES: dict[CheckpointReason, tuple[str, str]] = {
     CheckpointReason.PERSON_NOT_FOUND: (
         "未查到该证件的健康码和接种记录，请出示健康码或接种证明",
         "No health code or vaccination record for this document: show a code or certificate",
+    ),
+    # A paper health code (issue 4): the screen adds the time it was printed.
+    CheckpointReason.PAPER_CODE: ("纸质健康码", "Paper health code"),
+    CheckpointReason.PAPER_COLOUR_CURRENT: (
+        "已联网核对，按卫生健康部门当前赋码颜色查验",
+        "Checked online: the health authority's current colour applies",
+    ),
+    CheckpointReason.PAPER_COLOUR_AS_PRINTED: (
+        "未能联网核对，健康码颜色为打印时的状态",
+        "Not checked online: the colour is as of printing",
     ),
 }
 

@@ -16,7 +16,7 @@ from jointcheck.checkpoint.model import Outcome, Station
 from jointcheck.checkpoint.ports import LedgerPort, PolicyResult, Presented
 from jointcheck.checkpoint.scan import Checkpoint, new_id
 from jointcheck.credentials.keys import NoRevocations, Revocations
-from jointcheck.credentials.model import Verification
+from jointcheck.credentials.model import CodeColour, Verification
 from jointcheck.credentials.reasons import Reason
 from jointcheck.credentials.revocation import open_revocation_list
 from jointcheck.credentials.trust import TrustList, open_trust_list
@@ -87,6 +87,7 @@ def checkpoint_for(
     station: Station,
     ledger: LedgerPort,
     make_id: Callable[[], str] = new_id,
+    current_colour: Callable[[str], CodeColour | None] | None = None,
 ) -> Checkpoint:
     return Checkpoint(
         station=station,
@@ -96,4 +97,5 @@ def checkpoint_for(
         ledger=ledger,
         is_stale=runtime.bundle.is_stale,
         make_id=make_id,
+        current_colour=current_colour,
     )

@@ -2,8 +2,10 @@
 
 One person presents one to three codes (health code, vaccination certificate,
 contraindication certificate) or, without a phone, an ID document that the server looked up.
-Each code is verified against the device's bundle; a health code already shown here within
-its validity carries DUPLICATE_PRESENTATION; the policy decides; the device records a
+Each code is verified against the device's bundle; a dynamic health code already shown here
+within its validity carries DUPLICATE_PRESENTATION; a paper health code (issue 4) never does,
+and its colour gives way to the authority's current one when the entrance is online
+(``current_colour``, by the subject hash); the policy decides; the device records a
 ``CheckRecord`` (no personal data) and shows a ``ScreenResult`` (a masked name).
 """
 
@@ -14,6 +16,7 @@ import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from jointcheck.checkpoint.model import (
     TONES,
@@ -30,7 +33,7 @@ from jointcheck.checkpoint.ports import (
     VerifyPort,
 )
 from jointcheck.checkpoint.reasons import CheckpointReason, checkpoint_message
-from jointcheck.credentials.model import HealthCode, Verification
+from jointcheck.credentials.model import CodeColour, HealthCode, Verification
 from jointcheck.credentials.reasons import Reason
 from jointcheck.credentials.reasons import message as credential_message
 from jointcheck.errors import InputError
@@ -39,6 +42,7 @@ from jointcheck.policy import IdCardLookup
 MAX_CODES = 3
 MAX_FAMILY = 10
 MAX_CODE_LENGTH = 8192
+DISTRICT_ZONE = ZoneInfo("Asia/Shanghai")  # the printed-at time on the screen
 
 
 def new_id() -> str:
@@ -61,6 +65,8 @@ class Checkpoint:
     ledger: LedgerPort
     is_stale: Callable[[datetime], bool]
     make_id: Callable[[], str] = field(default=new_id)
+    # Online only: the authority's current colour for a subject hash (None: unknown).
+    current_colour: Callable[[str], CodeColour | None] | None = None
 
     def scan(
         self, codes: Sequence[str], at: datetime, group_id: str | None = None
@@ -75,6 +81,10 @@ class Checkpoint:
         if any(len(c) > MAX_CODE_LENGTH for c in cleaned):
             raise InputError("a code is longer than any QR code", code="CODE_TOO_LONG")
         verifications = tuple(self._with_ledger(self.verify(c, at), at) for c in cleaned)
+        paper: tuple[str, ...] = ()
+        notes: tuple[tuple[str, str], ...] = ()
+        if any(v.paper for v in verifications):
+            verifications, paper, notes = self._paper(verifications)
         result = self.decide(Presented(verifications=verifications), at)
         subject = next(
             (
@@ -85,7 +95,42 @@ class Checkpoint:
             None,
         )
         warnings = tuple(dict.fromkeys(str(w) for v in verifications for w in v.warnings))
-        return self._record(result, at, subject, "code", group_id, warnings=warnings)
+        return self._record(
+            result,
+            at,
+            subject,
+            "code",
+            group_id,
+            warnings=warnings,
+            extra_reasons=paper,
+            notes=notes,
+        )
+
+    def _paper(
+        self, verifications: tuple[Verification, ...]
+    ) -> tuple[tuple[Verification, ...], tuple[str, ...], tuple[tuple[str, str], ...]]:
+        """Paper health codes (issue 4): online, the authority's current colour replaces the
+        printed one; offline the printed one stands. The reasons stored and the screen's notes
+        say which, and when the paper was printed."""
+        out, reasons, notes = [], [CheckpointReason.PAPER_CODE], []
+        for v in verifications:
+            code = v.credential
+            if not (v.paper and isinstance(code, HealthCode)):
+                out.append(v)
+                continue
+            lookup, subject = self.current_colour, code.subject.id_hash
+            current = lookup(subject) if lookup is not None and subject else None
+            source = CheckpointReason.PAPER_COLOUR_AS_PRINTED
+            if current is not None:
+                source = CheckpointReason.PAPER_COLOUR_CURRENT
+                code = dataclasses.replace(code, colour=current)
+            out.append(dataclasses.replace(v, credential=code))
+            reasons.append(source)
+            printed = code.issued_at.astimezone(DISTRICT_ZONE).strftime("%H:%M")
+            zh, en = checkpoint_message(CheckpointReason.PAPER_CODE)
+            notes.append((f"{zh}，打印于 {printed}", f"{en}, printed at {printed}"))
+            notes.append(checkpoint_message(source))
+        return tuple(out), tuple(dict.fromkeys(reasons)), tuple(notes)
 
     def scan_family(
         self, people: Sequence[Sequence[str]], at: datetime
@@ -114,9 +159,10 @@ class Checkpoint:
 
     def _with_ledger(self, verification: Verification, at: datetime) -> Verification:
         # A dynamic health code is shown once per person; the same code again at this place
-        # within its validity may be a screenshot passed along (issue 2, replay ledger).
+        # within its validity may be a screenshot passed along (issue 2, replay ledger). A paper
+        # code is shown by its holder at every entry and exit (issue 4): never a duplicate.
         code = verification.credential
-        if not (verification.valid and isinstance(code, HealthCode)):
+        if not (verification.valid and isinstance(code, HealthCode)) or code.paper:
             return verification
         key = f"{self.station.place_id}:{code.credential_id}:{code.nonce}"
         if not self.ledger.seen(key, at, code.expires_at):
@@ -135,6 +181,7 @@ class Checkpoint:
         warnings: tuple[str, ...] = (),
         extra_reasons: tuple[str, ...] = (),
         follows: str | None = None,
+        notes: tuple[tuple[str, str], ...] = (),
     ) -> tuple[CheckRecord, ScreenResult]:
         stale = self.is_stale(at)
         reasons = (*result.reasons, *extra_reasons, *warnings)
@@ -157,14 +204,21 @@ class Checkpoint:
             group_id=group_id,
             follows=follows,
         )
-        return record, screen_for(record, result, warnings)
+        return record, screen_for(record, result, warnings, notes)
 
 
 def screen_for(
-    record: CheckRecord, result: PolicyResult, warnings: tuple[str, ...] = ()
+    record: CheckRecord,
+    result: PolicyResult,
+    warnings: tuple[str, ...] = (),
+    notes: tuple[tuple[str, str], ...] = (),
 ) -> ScreenResult:
-    """The screen for a record: the policy's message, then warnings and staleness."""
-    zh, en = [result.message_zh], [result.message_en]
+    """The screen for a record: the policy's message, then notes (zh, en), warnings and
+    staleness."""
+    zh, en = (
+        [result.message_zh, *(n[0] for n in notes)],
+        [result.message_en, *(n[1] for n in notes)],
+    )
     for warning in warnings:
         if warning in Reason.__members__:
             zh.append(credential_message(Reason(warning), "zh_CN"))

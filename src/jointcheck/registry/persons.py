@@ -13,6 +13,7 @@ from datetime import date, datetime
 from uuid import UUID, uuid4
 
 from jointcheck.credentials.masking import mask_id_number, mask_name, mask_phone
+from jointcheck.credentials.model import CodeColour
 from jointcheck.credentials.subject import transliterate
 from jointcheck.errors import InputError
 from jointcheck.registry.model import (
@@ -348,6 +349,24 @@ class PersonService:
         with self._uow() as uow:
             sealed = self._by_document(uow, principal, document_type, number)
             return health_of(uow, sealed) if sealed is not None else None
+
+    def colour_by_subject(self, principal: Principal, subject_hash: str) -> CodeColour | None:
+        """The current colour of the person a scanned paper health code names (issue 4), by
+        the keyed subject hash it carries (the registry's look-up hash for a resident ID card):
+        a checkpoint device, or staff in scope, learns the colour and nothing else."""
+        try:
+            lookup = bytes.fromhex(subject_hash)
+        except ValueError:
+            return None
+        with self._uow() as uow:
+            sealed = uow.persons.find_by_lookup(lookup)
+            if sealed is None:
+                return None
+            ref = PersonRef(sealed.id, sealed.admin_code)
+            if principal.role is not Role.CHECKPOINT_DEVICE and not can_access(principal, ref):
+                return None
+            status = uow.persons.health_code(sealed.id)
+        return status.colour if status is not None else None
 
     def holder_by_document(
         self, principal: Principal, document_type: str, number: str, *, reason: str
