@@ -127,7 +127,13 @@ def schema_type(payload: Mapping[str, Any] | None) -> CredentialType | None:
 
 
 def _is_revoked(entries: list[Mapping[str, Any]], ctx: Ctx) -> bool:
-    return any(ctx.revocations.is_revoked("uvci", uvci_hash(entry["ci"])) for entry in entries)
+    # Loops rather than generator expressions on this path: each of those builds a generator
+    # object per scan (docs/performance.md, "verify").
+    is_revoked = ctx.revocations.is_revoked
+    for entry in entries:  # noqa: SIM110 - no generator (above)
+        if is_revoked("uvci", uvci_hash(entry["ci"])):
+            return True
+    return False
 
 
 def _content_checks(
@@ -166,9 +172,9 @@ def verify_hcert(text: str, ctx: Ctx) -> Verification:
     # text); members the schema does not know keep their CBOR form.
     view = payload if isinstance(payload, dict) else None
     credential_type, reasons = _content_checks(envelope, view, key, ctx)
-    failed = next((reason for reason in reasons if reason is not Reason.OK), None)
-    if failed is not None:
-        return Verification(failed, credential_type, steps)
+    for reason in reasons:
+        if reason is not Reason.OK:
+            return Verification(reason, credential_type, steps)
     if view is None or credential_type is None:  # pragma: no cover - a schema failure above
         raise AssertionError("a verified DCC has a payload and a type")
     credential = _certificate(view, credential_type, envelope, key)
@@ -240,9 +246,10 @@ def _certificate(
 ) -> DigitalCovidCertificate | None:
     group = _GROUPS[credential_type]
     parse = _ENTRY_PARSERS[group]
-    parsed = tuple(parse(entry) for entry in view[group])
-    if any(entry is None for entry in parsed):
-        return None
+    parsed = tuple([parse(entry) for entry in view[group]])
+    for entry in parsed:
+        if entry is None:
+            return None
     entries: dict[str, tuple[Any, ...]] = {"v": (), "t": (), "r": (), group: parsed}
     nam = view["nam"]
     claims = envelope.claims

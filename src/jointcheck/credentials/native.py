@@ -60,7 +60,8 @@ MAX_CTI_BYTES = 32
 MIN_NONCE_BYTES = 8
 MAX_NONCE_BYTES = 32
 _MAX_DATE = 253_402_300_799  # 9999-12-31T23:59:59Z, the last instant datetime holds
-_COLOURS = frozenset(colour.value for colour in CodeColour)
+# By value: a dict look-up, where ``CodeColour(value)`` runs the Enum machinery in Python.
+_COLOURS = {colour.value: colour for colour in CodeColour}
 _MAPS = (dict, Mapping)  # a tuple: dict is checked first, without the ABC look-up
 
 # Contraindication categories (after the national COVID-19 vaccination technical guidance,
@@ -212,7 +213,7 @@ def _health_code(envelope: pipeline.Envelope, key: TrustedKey) -> HealthCode | N
         type=CredentialType.HEALTH_CODE,
         subject=subject,
         masked_name=masked,
-        colour=CodeColour(str(colour)),
+        colour=_COLOURS[colour],
         reason=reason,
         issued_at=envelope.claims.iat,
         expires_at=envelope.claims.exp,

@@ -198,8 +198,13 @@ def validator(version: str) -> Callable[[Any], Any]:
 
 def exactly_one_group(payload: Mapping[str, Any]) -> str | None:
     """The one of v/t/r the payload holds; None if it holds none or several."""
-    groups = [group for group in ("v", "t", "r") if group in payload]
-    return groups[0] if len(groups) == 1 else None
+    found = None
+    for group in ("v", "t", "r"):
+        if group in payload:
+            if found is not None:
+                return None
+            found = group
+    return found
 
 
 class _NotJson(Exception):  # noqa: N818 - internal signal, never leaves this module
