@@ -30,6 +30,7 @@ class Settings(BaseSettings):
     timezone: str = "Asia/Shanghai"
     default_locale: str = "zh_CN"
     health_code_ttl_seconds: int = Field(default=180, ge=10, le=3600)
+    paper_code_ttl_hours: int = Field(default=24, ge=1, le=168, description="printed health code")
     clock_skew_seconds: int = Field(default=30, ge=0, le=600)
     # R6: base64 of 32 random bytes each; from the environment or var/secrets/<name> (0600).
     pii_key: str = Field(default="", repr=False, description="AES-256-GCM key, personal fields")

@@ -88,4 +88,9 @@ def test_a_family_member_without_a_phone_gets_a_paper_code(resident_page, screen
     assert name.split(" ")[0] == first.split(" ")[0]
     assert name.split(" ")[0] != own
     assert page.get_by_test_id("paper-health-code").is_visible()
+    assert page.get_by_test_id("paper-health-code").get_attribute("data-paper") == "true"
+    assert "Paper health code valid until" in page.get_by_test_id("paper-valid-until").inner_text()
+    assert "print it again" in page.get_by_test_id("paper-reprint").inner_text()
+    assert "When printed:" in page.get_by_test_id("paper-colour").inner_text()
+    assert page.get_by_test_id("paper-privacy").is_visible()
     screenshot(page, "print-member-en")

@@ -70,6 +70,7 @@ def build_services(settings: Settings, clock: Callable[[], datetime]) -> AppServ
                 registry,
                 DistrictKeyFiles.of(settings),
                 timedelta(seconds=settings.health_code_ttl_seconds),
+                paper_ttl=timedelta(hours=settings.paper_code_ttl_hours),
             )
             if registry is not None
             else None

@@ -2,7 +2,8 @@
 
 A signed-in resident gets a ``JKM1:`` health code issued now by the server's health-code
 issuer key, with the colour the health authority recorded, valid for the deployment's short
-TTL (a screenshot goes stale); and an ``HC1:`` EU DCC for their latest recorded dose, issued
+TTL (a screenshot goes stale) or, on the print page, the paper form of it valid for the
+deployment's paper lifetime (``paper_code_ttl_hours``, default 24 h: issue 4); and an ``HC1:`` EU DCC for their latest recorded dose, issued
 by the vaccination issuer key. Both carry the subject claim, so the checkpoint binds them
 together. Issuing needs the resident's name, ID number and date of birth in clear: each
 issuance is an audited read of their own record (R6), with the reason below.
@@ -31,6 +32,7 @@ from jointcheck.credentials.issue import Holder, IssuingKey
 from jointcheck.credentials.keyfiles import read_signing_key, read_subject_key
 from jointcheck.credentials.masking import mask_name
 from jointcheck.credentials.model import CodeColour
+from jointcheck.credentials.native import DEFAULT_PAPER_CODE_TTL
 from jointcheck.credentials.qrimage import qr_image
 from jointcheck.errors import InputError, KeyMaterialError
 from jointcheck.registry.model import FamilyMember, PersonDetails, PersonHealth, VaccinationRecord
@@ -70,6 +72,7 @@ class IssuedCode:
     image: str  # an SVG data URI: the page shows it as an <img>, no markup inserted
     issued_at: datetime
     expires_at: datetime
+    paper: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,10 +105,17 @@ def _holder(person: PersonDetails) -> Holder:
 
 
 class HolderCodes:
-    def __init__(self, registry: Registry, files: DistrictKeyFiles, ttl: timedelta) -> None:
+    def __init__(
+        self,
+        registry: Registry,
+        files: DistrictKeyFiles,
+        ttl: timedelta,
+        paper_ttl: timedelta = DEFAULT_PAPER_CODE_TTL,
+    ) -> None:
         self._registry = registry
         self._files = files
         self._ttl = ttl
+        self._paper_ttl = paper_ttl
 
     def _issuers(self) -> ServerIssuers:
         try:
@@ -131,11 +141,17 @@ class HolderCodes:
         return details, health
 
     def _health_code(
-        self, issuers: ServerIssuers, person: PersonDetails, health: PersonHealth, now: datetime
+        self,
+        issuers: ServerIssuers,
+        person: PersonDetails,
+        health: PersonHealth,
+        now: datetime,
+        paper: bool = False,
     ) -> IssuedCode | None:
         status = health.code
         if status is None:
             return None
+        ttl = self._paper_ttl if paper else self._ttl
         text = issue.issue_health_code(
             issuers.health_code,
             issuers.subject_key,
@@ -143,10 +159,11 @@ class HolderCodes:
             colour=status.colour,
             reason=status.reason,
             issued_at=now,
-            ttl=self._ttl,
+            ttl=ttl,
             credential_id=_derived(issuers.subject_key, "health-code", person)[:16],
+            paper=paper,
         )
-        return IssuedCode(text, svg_data_uri(text), now, now + self._ttl)
+        return IssuedCode(text, svg_data_uri(text), now, now + ttl, paper)
 
     def _vaccination(
         self, issuers: ServerIssuers, person: PersonDetails, health: PersonHealth, now: datetime
@@ -175,9 +192,17 @@ class HolderCodes:
         """The resident's linked family members, masked (the holder page's list)."""
         return self._registry.family.members(principal)
 
-    def card(self, principal: Principal, now: datetime, member: UUID | None = None) -> HolderCard:
-        """The holder page's content: both codes, issued now; ``member`` for a linked family
-        member's paper code (FamilyNotLinked when that person is not linked to the resident)."""
+    def card(
+        self,
+        principal: Principal,
+        now: datetime,
+        member: UUID | None = None,
+        *,
+        paper: bool = False,
+    ) -> HolderCard:
+        """The holder page's content: both codes, issued now; PAPER for the print page's paper
+        health code; ``member`` for a linked family member's (FamilyNotLinked when that person
+        is not linked to the resident)."""
         details, health = self._read(principal, member)
         birth_year = details.birth_date.year if details.birth_date else None
         base = HolderCard(
@@ -193,7 +218,7 @@ class HolderCodes:
             issuers = self._issuers()
             return replace(
                 base,
-                health_code=self._health_code(issuers, details, health, now),
+                health_code=self._health_code(issuers, details, health, now, paper),
                 vaccination=self._vaccination(issuers, details, health, now),
             )
         except InputError as exc:

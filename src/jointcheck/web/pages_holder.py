@@ -3,11 +3,14 @@
 ``/me`` shows the resident's dynamic health code (refreshed every minute by ``holder.js``,
 with a countdown) and their vaccination certificate, the family members linked to them
 (masked) with a print link each, and the privacy notice (R6). ``/me/print`` is a
-print-friendly paper code for someone without a phone: the health code issued now and the
-vaccination certificate QR with the masked name, to be shown with the resident ID card, whose
-number the entrance uses to look up the current code colour online once the printed health
-code has expired (the ID-document path). ``/me/print?member=ID`` prints a linked family
-member's; any other person is refused with 403 ``FAMILY_NOT_LINKED``.
+print-friendly paper code for someone without a phone (issue 4): the paper health code (the
+same ``JKM1:`` credential marked as paper, valid for the deployment's ``paper_code_ttl_hours``,
+default 24 h) beside the vaccination certificate QR, the masked name, the colour in word and
+icon (readable in black and white), "valid until" in large type with the advice to print
+again after it, and the privacy line. An online entrance checks the colour against the
+authority's current one; after the paper expires the ID card still works (the ID-document
+path). ``/me/print?member=ID`` prints a linked family member's; any other person is refused
+with 403 ``FAMILY_NOT_LINKED``.
 """
 
 from __future__ import annotations
@@ -53,7 +56,7 @@ async def print_page(
     now: NowDep,
     member: Annotated[UUID | None, Query()] = None,
 ) -> HTMLResponse:
-    card = await run_in_threadpool(holder.card, principal, now, member)
+    card = await run_in_threadpool(holder.card, principal, now, member, paper=True)
     response = render(request, "me_print.html", {"cards": [card], "printed_at": now})
     response.headers["cache-control"] = "no-store"
     return response
