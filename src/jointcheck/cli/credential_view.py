@@ -105,6 +105,7 @@ def _native(cred: HealthCode | ContraindicationCertificate) -> dict[str, Any]:
             "colour": cred.colour.value,
             "reason": cred.reason,
             "expires_at": _when(cred.expires_at),
+            "paper": cred.paper,
         }
     zh, en = CATEGORIES.get(cred.category, (cred.category, cred.category))
     return {

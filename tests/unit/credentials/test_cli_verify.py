@@ -190,6 +190,7 @@ def test_json_has_one_object_per_code_with_valid_reason_type_and_steps(district:
     assert set(report["steps"]) == STEPS
     assert all(report["steps"].values())
     assert report["credential"]["colour"] == "yellow"
+    assert report["credential"]["paper"] is False  # the dynamic code (issue 4: paper codes)
     assert report["credential"]["name"] == "张*三"
 
 
