@@ -2,33 +2,36 @@
 
 Into PostgreSQL and into SQLite, each beside a bare load of the same rows into a table of the
 same shape (key and index included) measured in the same run: the binary ``COPY`` the ingest
-itself uses for PostgreSQL, ``executemany`` for SQLite. Target (issue 4): at least 20,000
-events/s into PostgreSQL on the 2-core machine, and at least 0.25x the bare COPY.
+itself uses for PostgreSQL (the baseline the target is judged on; a text ``COPY`` is printed
+beside it), ``executemany`` for SQLite. Target (issue 4): at least 20,000 events/s into
+PostgreSQL on the 2-core machine, and at least 0.25x the bare binary COPY.
 
 The server is the real app under uvicorn in child processes; four entrance agents (four
-devices of one place) each post their events in batches of 250, the agent's own batch size
-(``checkpoint/sync.py``), one batch after the other as an agent does, over HTTP from one
-thread each. The uploader shares the two cores with the server and the database, and its
-CPU time is printed. ``site`` builds the small district both checkpoint benchmarks run on
-(``latency`` reuses it).
+devices of one place) each post their events in batches of the agent's own size
+(``checkpoint/sync.py``), one batch after the other as an agent does, each over its own
+keep-alive connection. Real agents are other machines that encode their batches on their own
+terminals, so the requests are encoded before the clock starts and sent by the lean HTTP/1.1
+client of ``loadgen``; the uploader still shares the two cores with the server and the
+database, and its CPU time is printed. ``site`` builds the small district both checkpoint
+benchmarks run on (``latency`` reuses it).
 """
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import json
 import os
 import signal
 import socket
 import tempfile
-import threading
 import time
 import uuid
 from collections.abc import Iterator, Mapping
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from http import HTTPStatus
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +42,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from sqlalchemy import text
 
 from jointcheck.bench import BenchReport, Figure
+from jointcheck.bench.loadgen import Connection, HttpError, post_requests
 from jointcheck.bootstrap import Registry, build_registry
 from jointcheck.checkpoint.sync import BATCH_SIZE
 from jointcheck.config import Settings
@@ -59,6 +63,7 @@ TARGET_RATE, TARGET_RATIO = 20_000, 0.25
 PG_ENV = ("JOINTCHECK_BENCH_DATABASE_URL", "JOINTCHECK_TEST_DATABASE_URL")
 DEFAULT_PG = "postgresql://postgres@127.0.0.1:5432/postgres"
 STREET, COMMUNITY = "370704001", "370704001001"
+EVENTS_PATH = "/api/checkpoint/events"
 
 
 def _key_text() -> str:
@@ -269,32 +274,42 @@ def enroll_devices(site: Site, n: int) -> list[tuple[str, str]]:
 
 def upload(url: str, agents: list[tuple[str, list[dict[str, Any]]]]) -> tuple[float, float]:
     """Seconds to upload each agent's events (token, events) in batches, the agents side by
-    side, each one batch after the other; and the uploader's CPU seconds. Every event must
-    be accepted."""
+    side, each one batch after the other over its own keep-alive connection; and the
+    uploader's CPU seconds. The requests are encoded before the clock starts (an agent
+    encodes its batches on its own terminal), and sent by the lean client of ``loadgen``.
+    Every event must be accepted."""
+    requests = [
+        post_requests(
+            url,
+            EVENTS_PATH,
+            token,
+            [{"events": events[i : i + BATCH]} for i in range(0, len(events), BATCH)],
+        )
+        for token, events in agents
+    ]
 
-    def agent(token: str, events: list[dict[str, Any]]) -> int:
-        bodies = [
-            json.dumps({"events": events[i : i + BATCH]}).encode()
-            for i in range(0, len(events), BATCH)
-        ]
-        headers = {"authorization": f"Bearer {token}", "content-type": "application/json"}
+    async def agent(conn: Connection, batches: list[bytes]) -> int:
         accepted = 0
-        with httpx.Client(base_url=url, headers=headers, timeout=60) as client:
-            ready.wait()
-            for body in bodies:
-                answer = client.post("/api/checkpoint/events", content=body)
-                answer.raise_for_status()
-                accepted += len(answer.json()["accepted"])
+        for request in batches:
+            status, body = await conn.fetch(request)
+            if status != HTTPStatus.OK:
+                raise HttpError(f"{status}: {body[:200]!r}")
+            accepted += len(json.loads(body)["accepted"])
         return accepted
 
-    ready = threading.Event()
-    with ThreadPoolExecutor(len(agents)) as pool:
-        futures = [pool.submit(agent, token, events) for token, events in agents]
-        time.sleep(0.5)  # the bodies encoded before the clock starts
-        cpu, started = time.process_time(), time.perf_counter()
-        ready.set()
-        accepted = sum(f.result() for f in futures)
-        elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
+    async def main() -> tuple[int, float, float]:
+        conns = [await Connection.open(url) for _ in agents]
+        try:
+            cpu, started = time.process_time(), time.perf_counter()
+            counts = await asyncio.gather(
+                *(agent(c, r) for c, r in zip(conns, requests, strict=True))
+            )
+            return sum(counts), time.perf_counter() - started, time.process_time() - cpu
+        finally:
+            for conn in conns:
+                conn.close()
+
+    accepted, elapsed, cpu = asyncio.run(main())
     expected = sum(len(events) for _, events in agents)
     if accepted != expected:
         raise RuntimeError(f"{accepted} of {expected} events accepted")
@@ -310,12 +325,12 @@ def _rows(events: list[dict[str, Any]]) -> list[tuple[Any, ...]]:
     return [check_row(r, now) for r in records]
 
 
-def _bare_table(site: Site) -> None:
-    """``bare_events``: the shape of ``check_events``, with the same key and index, empty."""
+def _bare_table(site: Site, name: str) -> None:
+    """NAME: the shape of ``check_events``, with the same key and index, empty."""
     engine = site.registry.engine
     with engine.connect() as conn:
         if engine.dialect.name == "postgresql":
-            conn.execute(text("CREATE TABLE bare_events (LIKE check_events INCLUDING ALL)"))
+            conn.execute(text(f"CREATE TABLE {name} (LIKE check_events INCLUDING ALL)"))
         else:
             ddl = conn.execute(
                 text(
@@ -323,35 +338,48 @@ def _bare_table(site: Site) -> None:
                 )
             ).scalars()
             for statement in ddl:
-                conn.execute(text(statement.replace("check_events", "bare_events")))
+                conn.execute(text(statement.replace("check_events", name)))
         conn.commit()
 
 
-def bare_load(site: Site, events: list[dict[str, Any]]) -> float:
+def _text_copy(cursor: Any, table: str, rows: list[tuple[Any, ...]]) -> None:  # noqa: ANN401
+    with cursor.copy(f"COPY {table} ({', '.join(_rows_columns())}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row(row)
+
+
+def bare_load(site: Site, events: list[dict[str, Any]]) -> tuple[float, float | None]:
     """Seconds for a bare binary COPY (PostgreSQL, as the ingest's) or executemany (SQLite)
     of the same rows into a table of the same shape (key and index included), in one
-    transaction."""
+    transaction; and on PostgreSQL the seconds for a text COPY of them into another such
+    table (printed beside it: the binary one is the baseline)."""
     rows = _rows(events)
     engine = site.registry.engine
     columns = list(_rows_columns())
-    _bare_table(site)
+    _bare_table(site, "bare_events")
     names = ", ".join(columns)
-    started = time.perf_counter()
     if engine.dialect.name == "postgresql":
+        _bare_table(site, "bare_events_text")
         with psycopg.connect(_plain_url(site.settings.database_url)) as conn:
+            started = time.perf_counter()
             copy_rows(conn.cursor(), "bare_events", rows)
             conn.commit()
-    else:
-        import sqlite3
+            binary = time.perf_counter() - started
+            started = time.perf_counter()
+            _text_copy(conn.cursor(), "bare_events_text", rows)
+            conn.commit()
+            return binary, time.perf_counter() - started
+    import sqlite3
 
-        path = site.settings.database_url.removeprefix("sqlite:///")
-        with sqlite3.connect(path) as conn:
-            marks = ", ".join("?" for _ in columns)
-            conn.executemany(
-                f"INSERT INTO bare_events ({names}) VALUES ({marks})",  # noqa: S608 - fixed names
-                [sqlite_row(row) for row in rows],
-            )
-    return time.perf_counter() - started
+    path = site.settings.database_url.removeprefix("sqlite:///")
+    started = time.perf_counter()
+    with sqlite3.connect(path) as conn:
+        marks = ", ".join("?" for _ in columns)
+        conn.executemany(
+            f"INSERT INTO bare_events ({names}) VALUES ({marks})",  # noqa: S608 - fixed names
+            [sqlite_row(row) for row in rows],
+        )
+    return time.perf_counter() - started, None
 
 
 def _rows_columns() -> tuple[str, ...]:
@@ -364,8 +392,16 @@ def _plain_url(url: str) -> str:
     return normalise_url(url).replace("postgresql+psycopg://", "postgresql://")
 
 
-def measure(kind: str, database_url: str, n: int) -> tuple[float, float, float]:
-    """(API events/s, bare events/s, the uploader's CPU us per event) into one database."""
+@dataclass(frozen=True)
+class Measured:
+    api: float  # events/s through the API
+    bare: float  # events/s of the bare load (binary COPY, executemany)
+    text_copy: float | None  # events/s of a text COPY (PostgreSQL)
+    uploader_cpu: float  # the uploader's CPU us per event
+
+
+def measure(kind: str, database_url: str, n: int) -> Measured:
+    """The API's rate, the bare loads' and the uploader's CPU, into one database."""
     with tempfile.TemporaryDirectory(prefix=f"jc-ingest-{kind}-") as tmp:
         site = build_site(Path(tmp) / "var", database_url)
         try:
@@ -377,10 +413,15 @@ def measure(kind: str, database_url: str, n: int) -> tuple[float, float, float]:
             with serving(site.settings, workers=workers) as url:
                 api_seconds, cpu = upload(url, agents)
             sent = sum(len(events) for _, events in agents)
-            bare_seconds = bare_load(site, [e for _, events in agents for e in events])
+            bare_seconds, text_seconds = bare_load(site, [e for _, ev in agents for e in ev])
         finally:
             site.registry.close()
-    return sent / api_seconds, sent / bare_seconds, cpu / sent * 1e6
+    return Measured(
+        sent / api_seconds,
+        sent / bare_seconds,
+        sent / text_seconds if text_seconds else None,
+        cpu / sent * 1e6,
+    )
 
 
 def run(quick: bool) -> BenchReport:
@@ -396,27 +437,32 @@ def run(quick: bool) -> BenchReport:
         if pg_url is None:
             notes.append("PostgreSQL not reachable: set JOINTCHECK_BENCH_DATABASE_URL")
         else:
-            api, bare, cpu = measure("pg", pg_url, n)
+            pg = measure("pg", pg_url, n)
             figures += [
-                Figure("postgresql_api", api, "events/s"),
-                Figure("postgresql_copy", bare, "events/s"),
-                Figure("postgresql_ratio", api / bare, "x COPY"),
-                Figure("postgresql_uploader_cpu", cpu, "us/event"),
+                Figure("postgresql_api", pg.api, "events/s"),
+                Figure("postgresql_copy", pg.bare, "events/s"),
+                Figure("postgresql_ratio", pg.api / pg.bare, "x COPY"),
+                Figure("postgresql_text_copy", pg.text_copy or 0.0, "events/s"),
+                Figure("postgresql_ratio_text", pg.api / (pg.text_copy or 1.0), "x text COPY"),
+                Figure("postgresql_uploader_cpu", pg.uploader_cpu, "us/event"),
             ]
-            met = api >= TARGET_RATE and api / bare >= TARGET_RATIO
+            met = pg.api >= TARGET_RATE and pg.api / pg.bare >= TARGET_RATIO
     with tempfile.TemporaryDirectory(prefix="jc-ingest-db-") as tmp:
-        api, bare, cpu = measure("sqlite", f"sqlite:///{Path(tmp) / 'jointcheck.db'}", n)
+        lite = measure("sqlite", f"sqlite:///{Path(tmp) / 'jointcheck.db'}", n)
     figures += [
-        Figure("sqlite_api", api, "events/s"),
-        Figure("sqlite_executemany", bare, "events/s"),
-        Figure("sqlite_ratio", api / bare, "x executemany"),
-        Figure("sqlite_uploader_cpu", cpu, "us/event"),
+        Figure("sqlite_api", lite.api, "events/s"),
+        Figure("sqlite_executemany", lite.bare, "events/s"),
+        Figure("sqlite_ratio", lite.api / lite.bare, "x executemany"),
+        Figure("sqlite_uploader_cpu", lite.uploader_cpu, "us/event"),
     ]
     notes.append("load average at the end " + " ".join(f"{x:.1f}" for x in os.getloadavg()))
     return BenchReport(
         name="ingest",
         figures=tuple(figures),
-        target=f">= {TARGET_RATE:,} events/s into PostgreSQL and >= {TARGET_RATIO}x bare COPY",
+        target=(
+            f">= {TARGET_RATE:,} events/s into PostgreSQL and >= {TARGET_RATIO}x the bare "
+            "binary COPY (the text COPY is printed beside it, not judged)"
+        ),
         met=met,
         notes=tuple(notes),
     )

@@ -83,6 +83,10 @@ class Connection:
 
     async def exchange(self, request: bytes) -> int:
         """Send REQUEST, read the whole response; its status code."""
+        return (await self.fetch(request))[0]
+
+    async def fetch(self, request: bytes) -> tuple[int, bytes]:
+        """Send REQUEST, read the whole response; its status code and its body."""
         self.writer.write(request)
         head = await self.reader.readuntil(b"\r\n\r\n")
         lines = head.split(b"\r\n")
@@ -96,8 +100,7 @@ class Connection:
                 raise HttpError("chunked responses are not read by this client")
         if length < 0:
             raise HttpError("response without Content-Length")
-        await self.reader.readexactly(length)
-        return status
+        return status, await self.reader.readexactly(length)
 
     def close(self) -> None:
         self.writer.close()
