@@ -4,6 +4,7 @@ are stored only for a check of the same device at its place."""
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Iterator
 from datetime import timedelta
@@ -13,6 +14,7 @@ from checkpoint_factories import District, make_district
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
+from jointcheck.api.checkpoint_schemas import EVENTS_BODY_LIMIT
 from jointcheck.security.roles import Principal, Role
 from jointcheck.store.checkpoint_ingest import FEW
 from jointcheck.store.checkpoint_models import (
@@ -312,3 +314,75 @@ def test_a_batch_records_when_its_device_was_seen_and_its_clock_skew(client, dis
     with district.registry.uow() as uow:
         row = uow.session.get(DeviceRow, device.id)
         assert (row.last_seen_at, row.last_skew_ms) == (district.now(), -1500)
+
+
+def test_an_agents_full_batch_is_taken_in_one_body_over_the_apps_default_limit(client, district):
+    from jointcheck.api.checkpoint_schemas import MAX_BATCH
+    from jointcheck.checkpoint.sync import BATCH_SIZE
+
+    device, auth = enroll(district)
+    assert BATCH_SIZE <= MAX_BATCH
+    events = [check(device, district, i) for i in range(BATCH_SIZE)]
+    body = json.dumps({"events": events}).encode()
+    assert district.settings.max_body_bytes < len(body) < EVENTS_BODY_LIMIT
+    headers = {**auth, "content-type": "application/json"}
+    answer = client.post("/api/checkpoint/events", content=body, headers=headers)
+    assert answer.status_code == 200
+    assert len(answer.json()["accepted"]) == BATCH_SIZE
+    assert counts(client, auth) == expected(events)
+    # Other routes keep the app's limit.
+    big = {"text": "HC1:" + "A" * district.settings.max_body_bytes}
+    assert client.post("/api/verify", json=big).status_code == 413
+
+
+def test_a_batch_body_over_the_events_limit_is_refused_and_nothing_stored(client, district):
+    device, auth = enroll(district)
+    events = [check(device, district, i) for i in range(BIG)]
+    padding = " " * (EVENTS_BODY_LIMIT + 1 - len(json.dumps({"events": events})))
+    body = json.dumps({"events": events}).encode()[:-1] + padding.encode() + b"}"
+    assert len(body) == EVENTS_BODY_LIMIT + 1
+    headers = {**auth, "content-type": "application/json"}
+    answer = client.post("/api/checkpoint/events", content=body, headers=headers)
+    assert answer.status_code == 413
+    assert answer.json()["error"]["code"] == "BODY_TOO_LARGE"
+
+    def chunks() -> Iterator[bytes]:  # no Content-Length: counted as it streams
+        for start in range(0, len(body), 64 * 1024):
+            yield body[start : start + 64 * 1024]
+
+    answer = client.post("/api/checkpoint/events", content=chunks(), headers=headers)
+    assert answer.status_code == 413
+    assert answer.json()["error"]["code"] == "BODY_TOO_LARGE"
+    assert stored_ids(district) == []
+    # The same batch without the padding is stored.
+    assert len(post(client, auth, events)["accepted"]) == BIG
+
+
+def test_the_device_is_seen_written_at_most_every_few_seconds_and_at_each_new_skew(
+    client, district
+):
+    from jointcheck.api.checkpoint_service import SEEN_EVERY
+    from jointcheck.store.checkpoint_models import DeviceRow
+
+    device, auth = enroll(district)
+
+    def row() -> tuple:
+        with district.registry.uow() as uow:
+            got = uow.session.get(DeviceRow, device.id)
+            return got.last_seen_at, got.last_skew_ms
+
+    def sync(skew: int | None) -> None:
+        body = {"events": [], "skew_ms": skew}
+        assert client.post("/api/checkpoint/events", json=body, headers=auth).status_code == 200
+
+    first = district.now()
+    sync(200)
+    assert row() == (first, 200)
+    district.clock[0] += SEEN_EVERY / 2
+    sync(200)  # the same skew, soon after: not written again
+    assert row() == (first, 200)
+    sync(-300)  # a new skew is written at once
+    assert row() == (district.now(), -300)
+    district.clock[0] += SEEN_EVERY
+    sync(-300)
+    assert row() == (district.now(), -300)

@@ -18,6 +18,7 @@ from fastapi.staticfiles import StaticFiles
 
 from jointcheck import __version__
 from jointcheck.api import checkpoint, routes_family, routes_holder, routes_system, routes_verify
+from jointcheck.api.checkpoint_schemas import EVENTS_BODY_LIMIT
 from jointcheck.api.deps import AppServices
 from jointcheck.api.errors import install_error_handlers
 from jointcheck.api.middleware import BodyLimitMiddleware, RequestStateMiddleware
@@ -32,6 +33,8 @@ from jointcheck.web.session import Cookies
 log = logging.getLogger("jointcheck.api")
 
 UPLOAD_PATHS = ("/verify", "/api/verify/image")
+# A batch of an agent's events (api/checkpoint_schemas.py: up to MAX_BATCH events).
+EVENTS_PATH = "/api/checkpoint/events"
 
 
 def utc_now() -> datetime:
@@ -114,7 +117,10 @@ def create_app(
     app.add_middleware(
         BodyLimitMiddleware,
         default=settings.max_body_bytes,
-        limits=dict.fromkeys(UPLOAD_PATHS, upload_limit),
+        limits={
+            **dict.fromkeys(UPLOAD_PATHS, upload_limit),
+            EVENTS_PATH: max(EVENTS_BODY_LIMIT, settings.max_body_bytes),
+        },
     )
     app.add_middleware(
         RequestStateMiddleware,

@@ -33,7 +33,11 @@ from jointcheck.checkpoint.registration import clean_registration
 from jointcheck.errors import InputError
 from jointcheck.policy import EvidenceSummary
 
-MAX_BATCH = 300
+# An agent back from a day offline holds thousands of checks: it sends them a thousand at a
+# time (checkpoint/sync.py), and the events route takes a body of up to 1 MiB (a check is
+# about 600 bytes of JSON), the other routes keeping the app's 256 KiB.
+MAX_BATCH = 1000
+EVENTS_BODY_LIMIT = 1024 * 1024
 Id = Annotated[str, Field(min_length=8, max_length=36, pattern=r"^[0-9A-Za-z-]+$")]
 Code = Annotated[str, Field(max_length=40)]
 Short = Annotated[str, Field(max_length=64)]

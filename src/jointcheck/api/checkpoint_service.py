@@ -73,6 +73,9 @@ STATION_CACHE_SECONDS = 60.0
 # A device is read by its token at every request. A revocation made in this process takes
 # effect at once; one made by another process (another worker, the CLI) within this time.
 DEVICE_CACHE_SECONDS = 2.0
+# A device's last seen time is written at most this often per process, and its skew when it
+# changes (docs/checkpoint.md).
+SEEN_EVERY = timedelta(seconds=5)
 _device_caches: dict[str, TtlCache[bytes, Device]] = {}
 _device_caches_lock = threading.Lock()
 
@@ -134,6 +137,8 @@ class CheckpointServer:
     _scans: GroupCommit[CheckRecord] | None = None
     _purged_day: date | None = None
     _devices: TtlCache[bytes, Device] = field(init=False)
+    # What this process last wrote of each device's last seen time and skew (see _touch).
+    _seen: dict[str, tuple[datetime, int | None]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self._devices = _devices_of(self.registry)
@@ -376,13 +381,25 @@ class CheckpointServer:
                     retention_days=self._retention(repo),
                     now=now,
                 )
-            if touch:
+            touched = touch and self._touch(device.id, now, skew_ms)
+            if touched:
                 repo.seen(device.id, now, skew_ms)
             uow.commit()
+        if touched:
+            self._seen[device.id] = (now, skew_ms)
         self._purge_once_a_day(now)
         accepted = [c.id for c in checks] + [o.id for o in overrides]
         accepted += [r.id for r in registrations]
         return IngestResult(accepted, refused)
+
+    def _touch(self, device_id: str, now: datetime, skew_ms: int | None) -> bool:
+        """Whether to write that DEVICE_ID was seen: not when this process wrote it less than
+        SEEN_EVERY ago with the same skew (an agent back online sends its backlog batch after
+        batch; a row UPDATE per batch cost a tenth of an empty batch's work)."""
+        last = self._seen.get(device_id)
+        if last is None or (skew_ms is not None and skew_ms != last[1]):
+            return True
+        return not timedelta(0) <= now - last[0] < SEEN_EVERY
 
     def _writer(self) -> AbstractContextManager[object]:
         # SQLite has one writer; threads that meet its lock wait in its busy handler, which

@@ -21,7 +21,9 @@ from typing import Any, Protocol
 from jointcheck.checkpoint.outbox import Outbox, Pending
 from jointcheck.checkpoint.ports import SealPort
 
-BATCH_SIZE = 250
+# At most the server's MAX_BATCH (1,000); a batch of 1,000 checks is about 600 KB of the events
+# route's 1 MiB body limit.
+BATCH_SIZE = 1000
 
 
 @dataclass(frozen=True, slots=True)
