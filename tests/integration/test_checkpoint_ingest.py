@@ -4,6 +4,7 @@ are stored only for a check of the same device at its place."""
 
 from __future__ import annotations
 
+import gzip
 import json
 import uuid
 from collections.abc import Iterator
@@ -386,3 +387,16 @@ def test_the_device_is_seen_written_at_most_every_few_seconds_and_at_each_new_sk
     district.clock[0] += SEEN_EVERY
     sync(-300)
     assert row() == (district.now(), -300)
+
+
+def test_a_gzip_body_is_not_inflated_and_nothing_is_stored(client, district):
+    device, auth = enroll(district)
+    events = [check(device, district, i) for i in range(BIG)]
+    # A bomb: 40 KB on the wire, 40 MB of JSON whitespace if it were inflated.
+    bomb = gzip.compress(json.dumps({"events": events}).encode()[:-1] + b" " * 40_000_000 + b"}")
+    assert len(bomb) < EVENTS_BODY_LIMIT
+    headers = {**auth, "content-type": "application/json", "content-encoding": "gzip"}
+    answer = client.post("/api/checkpoint/events", content=bomb, headers=headers)
+    assert answer.status_code == 422
+    assert answer.json()["error"]["code"] == "VALIDATION_FAILED"
+    assert stored_ids(district) == []
