@@ -96,3 +96,19 @@ def test_a_device_is_revoked_only_from_within_its_scope(app, district):
     other.headers[CSRF_HEADER] = csrf_of(other.get("/verify").text)
     assert other.post(f"/api/checkpoint/devices/{device_id}/revoke").status_code == 404
     assert mine.post(f"/api/checkpoint/devices/{device_id}/revoke").json()["revoked"] is True
+
+
+def test_enrolling_and_revoking_a_terminal_is_audited(app, district):
+    """Who gave a terminal its token, and who withdrew it, stays on record (R6)."""
+    staff = signed_in(app, district, Role.STREET_STAFF, "370704001")
+    device_id = enroll(staff, district.place_id).json()["device_id"]
+    staff.post(f"/api/checkpoint/devices/{device_id}/revoke")
+    # Revoking it again changes nothing, and records nothing.
+    staff.post(f"/api/checkpoint/devices/{device_id}/revoke")
+    with district.registry.uow() as uow:
+        entries = [
+            e for e in uow.audit.list(scope_code="370704", limit=1000) if e.subject_id == device_id
+        ]
+    assert sorted(e.action.value for e in entries) == ["device.enroll", "device.revoke"]
+    assert {e.actor_username for e in entries} == {"street_staff-user"}
+    assert all(e.subject_kind == "device" for e in entries)

@@ -242,10 +242,13 @@ def test_roles_that_may_not_enroll_are_refused_and_not_shown_the_page(app, distr
     assert client.get("/devices").status_code == 403
     assert client.get(f"/places/{district.place_id}/devices").status_code == 403
     assert 'href="/devices"' not in client.get("/").text
+    assert 'href="/devices"' not in client.get("/verify").text  # nor in the navigation bar
 
 
 def test_the_home_page_links_the_page_for_enrollers_and_sign_in_comes_first(app, district):
     assert 'href="/devices"' in operator(app, district).get("/").text
+    # Every page's navigation bar leads an enroller there too.
+    assert 'href="/devices"' in operator(app, district).get("/verify").text
     with TestClient(app) as anonymous:
         assert 'href="/devices"' not in anonymous.get("/").text
         answer = anonymous.get("/devices", follow_redirects=False)

@@ -34,10 +34,9 @@ from jointcheck.api.deps import csrf_header_checked, require_role
 from jointcheck.api.errors import ApiError
 from jointcheck.checkpoint.model import Registration, ScreenResult
 from jointcheck.credentials.keyfiles import public_pem
-from jointcheck.security.roles import Principal, Role
+from jointcheck.security.roles import ENROLLERS, Principal
 
 api = APIRouter(prefix="/api/checkpoint", tags=["checkpoint"])
-ENROLLERS = (Role.DISTRICT_ADMIN, Role.STREET_STAFF, Role.COMMUNITY_ADMIN, Role.PLACE_OPERATOR)
 EnrollerDep = Annotated[Principal, Depends(require_role(*ENROLLERS))]
 
 

@@ -51,6 +51,7 @@ from jointcheck.credentials.model import CodeColour
 from jointcheck.credentials.replay import PresentationLedger
 from jointcheck.errors import ConfigError, InputError
 from jointcheck.policy import load_shipped, shipped_pack_text
+from jointcheck.security.ports import AuditAction
 from jointcheck.security.roles import PLACE_ROLES, TREE_ROLES, Principal, Role
 from jointcheck.store.checkpoint_devices import (
     DeviceStatus,
@@ -253,6 +254,17 @@ class CheckpointServer:
                 by=principal.account_id or None,
                 now=self.clock(),
             )
+            uow.audit.add(
+                self.registry.auditor.entry(
+                    principal,
+                    AuditAction.DEVICE_ENROLL,
+                    admin_code=place.admin_code,
+                    subject_kind="device",
+                    subject_id=device.id,
+                    reason="enroll an entrance terminal",
+                    detail={"place_id": place_id, "entrance": entrance, "label": label[:100]},
+                )
+            )
             uow.commit()
         return device, token
 
@@ -280,6 +292,18 @@ class CheckpointServer:
             if device is None or self.registry.places.get(principal, device.place_id) is None:
                 return False
             done = repo.revoke(device_id, self.clock())
+            if done:
+                uow.audit.add(
+                    self.registry.auditor.entry(
+                        principal,
+                        AuditAction.DEVICE_REVOKE,
+                        admin_code=device.admin_code,
+                        subject_kind="device",
+                        subject_id=device_id,
+                        reason="revoke an entrance terminal",
+                        detail={"place_id": device.place_id},
+                    )
+                )
             uow.commit()
         self._devices.drop(lambda d: d.id == device_id)
         return done

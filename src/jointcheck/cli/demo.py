@@ -39,6 +39,7 @@ PAGES = (
     ("/login", "登录 Sign in (with a demo login below)"),
     ("/verify", "验证二维码 Verify a code"),
     ("/me", "我的健康码 A resident's codes (sign in as resident)"),
+    ("/devices", "入口终端 Enroll or revoke entrance terminals (sign in as operator or staff)"),
 )
 
 

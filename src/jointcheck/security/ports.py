@@ -28,6 +28,8 @@ class AuditAction(StrEnum):
     ACCOUNT_CREATE = "account.create"
     FAMILY_LINK = "family.link"
     FAMILY_UNLINK = "family.unlink"
+    DEVICE_ENROLL = "device.enroll"  # an entrance terminal given a token (issue 4)
+    DEVICE_REVOKE = "device.revoke"  # a lost terminal's token withdrawn
 
 
 @dataclass(frozen=True, slots=True)

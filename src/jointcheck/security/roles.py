@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Final
 from uuid import UUID
 
 from jointcheck.errors import InputError
@@ -32,6 +33,15 @@ class Role(StrEnum):
     SCHOOL_ADMIN = "school_admin"
     EMPLOYER_ADMIN = "employer_admin"
     RESIDENT = "resident"
+
+
+# Who may enroll and revoke a place's entrance terminals (issue 4), within their scope.
+ENROLLERS: Final = (
+    Role.DISTRICT_ADMIN,
+    Role.STREET_STAFF,
+    Role.COMMUNITY_ADMIN,
+    Role.PLACE_OPERATOR,
+)
 
 
 class PersonalDataAccess(StrEnum):

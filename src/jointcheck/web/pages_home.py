@@ -8,7 +8,7 @@ from fastapi import APIRouter, Request
 from starlette.responses import HTMLResponse
 from starlette.routing import NoMatchFound
 
-from jointcheck.api.checkpoint import ENROLLERS
+from jointcheck.security.roles import ENROLLERS
 from jointcheck.web.render import render, request_session
 
 router = APIRouter(tags=["pages"])

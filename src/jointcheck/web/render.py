@@ -15,6 +15,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
+from jointcheck.security.roles import ENROLLERS
 from jointcheck.web.i18n import DEFAULT_LOCALE, LOCALES, Translator, both, catalog
 from jointcheck.web.session import CSRF_FIELD, Session
 from jointcheck.web.verify_view import reason_messages
@@ -24,6 +25,7 @@ NAV: tuple[tuple[str, str, frozenset[str] | None], ...] = (
     ("/", "nav.home", None),
     ("/verify", "nav.verify", None),
     ("/me", "nav.me", frozenset({"resident"})),
+    ("/devices", "nav.devices", frozenset(r.value for r in ENROLLERS)),
 )
 
 
