@@ -22,7 +22,7 @@ from starlette.concurrency import run_in_threadpool
 
 from jointcheck.api.checkpoint_batch import in_own_name, of_own_checks
 from jointcheck.api.checkpoint_lookup import lookup_id_document
-from jointcheck.api.group_commit import GroupCommit
+from jointcheck.api.checkpoint_scan import ServerScans, ledger_for
 from jointcheck.api.ttl_cache import TtlCache
 from jointcheck.bootstrap import Registry
 from jointcheck.checkpoint.bundle import (
@@ -45,10 +45,10 @@ from jointcheck.checkpoint.model import (
 from jointcheck.checkpoint.reasons import CheckpointReason, checkpoint_message
 from jointcheck.checkpoint.registration import override, register
 from jointcheck.checkpoint.runtime import Runtime, checkpoint_for, open_runtime
+from jointcheck.checkpoint.scan import Checkpoint
 from jointcheck.checkpoint.sealing import DeviceSealer
 from jointcheck.credentials.keyfiles import read_signing_key
 from jointcheck.credentials.model import CodeColour
-from jointcheck.credentials.replay import PresentationLedger
 from jointcheck.errors import ConfigError, InputError
 from jointcheck.policy import load_shipped, shipped_pack_text
 from jointcheck.security.ports import AuditAction
@@ -67,6 +67,7 @@ from jointcheck.store.checkpoint_repository import (
     district_day,
     token_hash,
 )
+from jointcheck.store.presentations import purge_expired
 
 STREET_CODE_LENGTH = 9
 RUNTIME_RECHECK_SECONDS = 5.0
@@ -127,7 +128,6 @@ class CheckpointServer:
     clock: Callable[[], datetime]
     clock_skew: timedelta = timedelta(seconds=30)
     _runtime: Runtime | None = None
-    _ledgers: dict[int, PresentationLedger] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _publishing: threading.Lock = field(default_factory=threading.Lock)
     _sqlite_writes: threading.Lock = field(default_factory=threading.Lock)
@@ -135,7 +135,7 @@ class CheckpointServer:
     _stations: TtlCache[str, Station] = field(
         default_factory=lambda: TtlCache(STATION_CACHE_SECONDS)
     )
-    _scans: GroupCommit[CheckRecord] | None = None
+    _scans: ServerScans = field(init=False)
     _purged_day: date | None = None
     _devices: TtlCache[bytes, Device] = field(init=False)
     # What this process last wrote of each device's last seen time and skew (see _touch).
@@ -143,6 +143,9 @@ class CheckpointServer:
 
     def __post_init__(self) -> None:
         self._devices = _devices_of(self.registry)
+        self._scans = ServerScans(
+            self.registry, self.clock, self._sqlite_writes, self._purge_once_a_day
+        )
 
     # Bundles ---------------------------------------------------------------------------------
     def root_public(self) -> ec.EllipticCurvePublicKey:
@@ -450,6 +453,7 @@ class CheckpointServer:
         """Delete registrations past their retention days; the counts keep the numbers."""
         with self.registry.uow() as uow:
             gone = SqlCheckpoint(uow.session).purge_registrations(district_day(self.clock()))
+            purge_expired(uow.session, self.clock())  # showings of expired health codes
             uow.commit()
         return gone
 
@@ -460,21 +464,6 @@ class CheckpointServer:
             )
 
     # Server-side decisions -------------------------------------------------------------------
-    def _ledger(self, place_id: int) -> PresentationLedger:
-        with self._lock:
-            return self._ledgers.setdefault(place_id, PresentationLedger())
-
-    def _decide(
-        self, runtime: Runtime, station: Station, device: Device, people: Sequence[Sequence[str]]
-    ) -> list[tuple[CheckRecord, ScreenResult]]:
-        checkpoint = checkpoint_for(
-            runtime, station, self._ledger(device.place_id), current_colour=self._colours(device)
-        )
-        now = self.clock()
-        if len(people) == 1:
-            return [checkpoint.scan(people[0], now)]
-        return checkpoint.scan_family(people, now)
-
     def _colours(self, device: Device) -> Callable[[str], CodeColour | None]:
         """Online, a paper health code's colour is the authority's current one (issue 4)."""
         principal = device_principal(device)
@@ -484,61 +473,28 @@ class CheckpointServer:
         self, device: Device, people: Sequence[Sequence[str]]
     ) -> list[tuple[CheckRecord, ScreenResult]]:
         """Decide at the server for a device served by it, and store the checks at once."""
-        results = self._decide(self.runtime(), self.station(device), device, people)
-        self._store_scans([r for r, _ in results])
-        return results
+        return self._scans.scan(self.runtime(), self.station(device), people, self._colours(device))
 
     async def scan_async(
         self, device: Device, people: Sequence[Sequence[str]]
     ) -> list[tuple[CheckRecord, ScreenResult]]:
-        """``scan`` for the event loop: the decision runs in it (CPU only, well under a
-        millisecond per code), the store reads that are not cached and the write in
-        threads; the checks of concurrent scans are committed together (``GroupCommit``),
-        each scan answered once its checks are committed."""
+        """``scan`` for the event loop (``checkpoint_scan``): the decision in it, the store
+        reads that are not cached and the commit of concurrent scans in threads."""
         runtime = self.fresh_runtime()
         if runtime is None:
             runtime = await run_in_threadpool(self.runtime)
         station = self.cached_station(device)
         if station is None:
             station = await run_in_threadpool(self.station, device)
-        results = self._decide(runtime, station, device, people)
-        records = [r for r, _ in results]
-        if self.registry.engine.dialect.name == "sqlite" and self._sqlite_writes.acquire(
-            blocking=False
-        ):
-            # SQLite commits without a round trip or an fsync (WAL, synchronous=NORMAL): with
-            # its write lock free, the commit costs less in the event loop than the hand-over
-            # to a thread and back. When an ingest holds the lock, the writer thread waits.
-            try:
-                self._store_scans(records, locked=True)
-            finally:
-                self._sqlite_writes.release()
-        else:
-            await self._scan_writer().store(records)
-        return results
-
-    def _scan_writer(self) -> GroupCommit[CheckRecord]:
-        writer = self._scans
-        if writer is None:
-            with self._lock:
-                if self._scans is None:
-                    self._scans = GroupCommit(self._store_scans, name="checkpoint-scans")
-                writer = self._scans
-        return writer
-
-    def _store_scans(self, records: Sequence[CheckRecord], *, locked: bool = False) -> None:
-        """Store checks the server decided (for its own devices: their place and name);
-        LOCKED: the caller holds SQLite's write lock already."""
-        now = self.clock()
-        with nullcontext() if locked else self._writer(), self.registry.uow() as uow:
-            SqlCheckpoint(uow.session).add_checks(records, now)
-            uow.commit()
-        self._purge_once_a_day(now)
+        return await self._scans.scan_async(runtime, station, people, self._colours(device))
 
     def close(self) -> None:
         """Commit the scans still queued and stop their writer."""
-        if self._scans is not None:
-            self._scans.close()
+        self._scans.close()
+
+    def _checkpoint(self, device: Device) -> Checkpoint:
+        station = self.station(device)
+        return checkpoint_for(self.runtime(), station, ledger_for(self.registry, station))
 
     def id_document(
         self, device: Device, document_type: str, number: str, *, store: bool
@@ -548,9 +504,7 @@ class CheckpointServer:
         lookup = lookup_id_document(
             self.registry, device_principal(device), document_type, number, now
         )
-        checkpoint = checkpoint_for(
-            self.runtime(), self.station(device), self._ledger(device.place_id)
-        )
+        checkpoint = self._checkpoint(device)
         record, screen = checkpoint.check_id_document(lookup, now)
         if store:
             self.ingest(device, [record], [], [], {}, touch=False)
@@ -572,9 +526,7 @@ class CheckpointServer:
     ) -> ScreenResult:
         """R3 at the server: the registered check and the sealed registration, stored."""
         persuaded = self._stored_check(device, check_id)
-        checkpoint = checkpoint_for(
-            self.runtime(), self.station(device), self._ledger(device.place_id)
-        )
+        checkpoint = self._checkpoint(device)
         # The core seals for a device's outbox; here the registration goes straight to the
         # store, which seals each field under the district PII key, so a key of this call
         # only is enough.
@@ -589,9 +541,7 @@ class CheckpointServer:
         self, device: Device, check_id: str, reason: OverrideReason, staff: str
     ) -> ScreenResult:
         denied = self._stored_check(device, check_id)
-        checkpoint = checkpoint_for(
-            self.runtime(), self.station(device), self._ledger(device.place_id)
-        )
+        checkpoint = self._checkpoint(device)
         record = override(checkpoint, denied, reason, staff, self.clock())
         self.ingest(device, [], [], [record], {})
         zh, en = checkpoint_message(CheckpointReason.OVERRIDDEN)

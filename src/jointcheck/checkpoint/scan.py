@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -54,6 +54,29 @@ def _require_aware(at: datetime) -> None:
         raise InputError("check time must be timezone-aware", code="TIME_NAIVE")
 
 
+@dataclass(frozen=True, slots=True)
+class Shown:
+    """A dynamic health code shown: its ledger key at this place, and its expiry."""
+
+    key: str
+    until: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Decided:
+    """One person's scan decided, the ledger not yet asked (``Checkpoint.decided``)."""
+
+    id: str
+    at: datetime
+    group_id: str | None
+    verifications: tuple[Verification, ...]
+    result: PolicyResult
+    subject: str | None
+    paper: tuple[str, ...]
+    notes: tuple[tuple[str, str], ...]
+    shown: tuple[tuple[int, Shown], ...]  # (index of the verification, what the ledger keeps)
+
+
 @dataclass(slots=True)
 class Checkpoint:
     """One device's decision flow, bound to its station, bundle and ports."""
@@ -72,6 +95,12 @@ class Checkpoint:
         self, codes: Sequence[str], at: datetime, group_id: str | None = None
     ) -> tuple[CheckRecord, ScreenResult]:
         """Check one person on the codes they show (one to three)."""
+        decided = self.decided(self.verified(codes, at), at, group_id)
+        duplicates = [i for i, p in decided.shown if self.ledger.seen(p.key, at, p.until)]
+        return self.recorded(decided, duplicates)
+
+    def verified(self, codes: Sequence[str], at: datetime) -> tuple[Verification, ...]:
+        """The first step of ``scan``: each code shown, verified."""
         _require_aware(at)
         cleaned = [c.strip() for c in codes if c.strip()]
         if not cleaned:
@@ -80,11 +109,24 @@ class Checkpoint:
             raise InputError(f"at most {MAX_CODES} codes per person", code="TOO_MANY_CODES")
         if any(len(c) > MAX_CODE_LENGTH for c in cleaned):
             raise InputError("a code is longer than any QR code", code="CODE_TOO_LONG")
-        verifications = tuple(self._with_ledger(self.verify(c, at), at) for c in cleaned)
+        return tuple(self.verify(c, at) for c in cleaned)
+
+    def decided(
+        self,
+        verifications: tuple[Verification, ...],
+        at: datetime,
+        group_id: str | None = None,
+        current_colour: Callable[[str], CodeColour | None] | None = None,
+    ) -> Decided:
+        """The second step: the policy's decision on VERIFICATIONS (a paper code's colour from
+        CURRENT_COLOUR, else the checkpoint's own), and what the ledger is to be asked. The
+        ledger's answer never changes the decision: it only adds a warning."""
         paper: tuple[str, ...] = ()
         notes: tuple[tuple[str, str], ...] = ()
         if any(v.paper for v in verifications):
-            verifications, paper, notes = self._paper(verifications)
+            verifications, paper, notes = self._paper(
+                verifications, current_colour or self.current_colour
+            )
         result = self.decide(Presented(verifications=verifications), at)
         subject = next(
             (
@@ -94,20 +136,52 @@ class Checkpoint:
             ),
             None,
         )
+        shown = tuple(
+            (i, p) for i, p in enumerate(self._shown(v) for v in verifications) if p is not None
+        )
+        return Decided(
+            self.make_id(), at, group_id, verifications, result, subject, paper, notes, shown
+        )
+
+    def recorded(
+        self, decided: Decided, duplicates: Collection[int] = ()
+    ) -> tuple[CheckRecord, ScreenResult]:
+        """The last step: the record and the screen, DUPLICATES being the verifications
+        (by index) the ledger had already seen here."""
+        verifications = decided.verifications
+        if duplicates:
+            verifications = tuple(
+                dataclasses.replace(v, warnings=(*v.warnings, Reason.DUPLICATE_PRESENTATION))
+                if i in duplicates
+                else v
+                for i, v in enumerate(verifications)
+            )
         warnings = tuple(dict.fromkeys(str(w) for v in verifications for w in v.warnings))
         return self._record(
-            result,
-            at,
-            subject,
+            decided.result,
+            decided.at,
+            decided.subject,
             "code",
-            group_id,
+            decided.group_id,
             warnings=warnings,
-            extra_reasons=paper,
-            notes=notes,
+            extra_reasons=decided.paper,
+            notes=decided.notes,
+            record_id=decided.id,
+        )
+
+    @staticmethod
+    def paper_subjects(verifications: Sequence[Verification]) -> tuple[str, ...]:
+        """The subject hashes whose current colour ``decided`` would look up."""
+        return tuple(
+            v.credential.subject.id_hash
+            for v in verifications
+            if v.paper and isinstance(v.credential, HealthCode) and v.credential.subject.id_hash
         )
 
     def _paper(
-        self, verifications: tuple[Verification, ...]
+        self,
+        verifications: tuple[Verification, ...],
+        lookup: Callable[[str], CodeColour | None] | None,
     ) -> tuple[tuple[Verification, ...], tuple[str, ...], tuple[tuple[str, str], ...]]:
         """Paper health codes (issue 4): online, the authority's current colour replaces the
         printed one; offline the printed one stands. The reasons stored and the screen's notes
@@ -118,7 +192,7 @@ class Checkpoint:
             if not (v.paper and isinstance(code, HealthCode)):
                 out.append(v)
                 continue
-            lookup, subject = self.current_colour, code.subject.id_hash
+            subject = code.subject.id_hash
             current = lookup(subject) if lookup is not None and subject else None
             source = CheckpointReason.PAPER_COLOUR_AS_PRINTED
             if current is not None:
@@ -157,18 +231,14 @@ class Checkpoint:
             result, at, facts.subject.id_hash, "id_document", group_id, extra_reasons=extra
         )
 
-    def _with_ledger(self, verification: Verification, at: datetime) -> Verification:
+    def _shown(self, verification: Verification) -> Shown | None:
         # A dynamic health code is shown once per person; the same code again at this place
         # within its validity may be a screenshot passed along (issue 2, replay ledger). A paper
         # code is shown by its holder at every entry and exit (issue 4): never a duplicate.
         code = verification.credential
         if not (verification.valid and isinstance(code, HealthCode)) or code.paper:
-            return verification
-        key = f"{self.station.place_id}:{code.credential_id}:{code.nonce}"
-        if not self.ledger.seen(key, at, code.expires_at):
-            return verification
-        warnings = (*verification.warnings, Reason.DUPLICATE_PRESENTATION)
-        return dataclasses.replace(verification, warnings=warnings)
+            return None
+        return Shown(f"{self.station.place_id}:{code.credential_id}:{code.nonce}", code.expires_at)
 
     def _record(
         self,
@@ -182,13 +252,14 @@ class Checkpoint:
         extra_reasons: tuple[str, ...] = (),
         follows: str | None = None,
         notes: tuple[tuple[str, str], ...] = (),
+        record_id: str | None = None,
     ) -> tuple[CheckRecord, ScreenResult]:
         stale = self.is_stale(at)
         reasons = (*result.reasons, *extra_reasons, *warnings)
         if stale:
             reasons = (*reasons, CheckpointReason.BUNDLE_STALE.value)
         record = CheckRecord(
-            id=self.make_id(),
+            id=record_id or self.make_id(),
             device_id=self.station.device_id,
             place_id=self.station.place_id,
             entrance_id=self.station.entrance_id,

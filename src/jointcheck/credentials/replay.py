@@ -9,7 +9,10 @@ someone without a phone, who shows the same sheet going in and out: it is never 
 
 The ledger is bounded: entries leave when their code expires, and when ``max_entries`` codes
 are live the one that expires first is forgotten (it could only have produced a warning).
-It implements the checkpoint's ``LedgerPort`` (``seen``).
+It implements the checkpoint's ``LedgerPort`` (``seen``) for one process (``jointcheck verify``'s
+bulk audit). The server, which may run several processes, keeps its ledger in the database
+instead (``store.presentations``: the same ``seen`` over a table, and a batch form that the scan
+path asks in the transaction storing the checks); the agent keeps its own in memory.
 """
 
 from __future__ import annotations

@@ -1,0 +1,108 @@
+"""The duplicate-presentation ledger shared through the database (issue 4), on SQLite and
+PostgreSQL: a health code shown at one server process and again at another is flagged the
+second time; a showing is forgotten when its code expires."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import timedelta
+
+import pytest
+from checkpoint_factories import District, health_code, make_district
+from fastapi.testclient import TestClient
+from sqlalchemy import func, select
+
+from jointcheck.api.app import create_app
+from jointcheck.security.roles import Principal, Role
+from jointcheck.store.presentations import (
+    PresentationRow,
+    SharedLedger,
+    Showing,
+    purge_expired,
+    record_shown,
+)
+
+ADMIN = Principal(1, "admin", Role.DISTRICT_ADMIN, "370704")
+DUPLICATE = "DUPLICATE_PRESENTATION"
+
+
+@pytest.fixture
+def district(settings, registry, tree) -> District:
+    return make_district(settings, registry)
+
+
+@pytest.fixture
+def two_servers(district: District) -> Iterator[tuple[TestClient, TestClient]]:
+    """Two instances of the app over one database, as two server processes are."""
+    first = create_app(district.settings, clock=district.now)
+    second = create_app(district.settings, clock=district.now)
+    with TestClient(first) as a, TestClient(second) as b:
+        yield a, b
+
+
+def _auth(district: District, place_id: int) -> dict[str, str]:
+    _, token = district.server.enroll(ADMIN, place_id, "", "t")
+    return {"authorization": f"Bearer {token}"}
+
+
+def _reasons(client: TestClient, auth: dict[str, str], *people: list[str]) -> list[list[str]]:
+    answer = client.post("/api/checkpoint/scan", json={"people": list(people)}, headers=auth)
+    assert answer.status_code == 200, answer.text
+    return [r["reasons"] for r in answer.json()["results"]]
+
+
+def test_a_code_shown_at_one_process_is_a_duplicate_at_another(two_servers, district):
+    a, b = two_servers
+    auth = _auth(district, district.place_id)
+    code, other = health_code(district), health_code(district)
+    (first,) = _reasons(a, auth, [code])
+    (second,) = _reasons(b, auth, [code])
+    (third,) = _reasons(a, auth, [code])
+    assert DUPLICATE not in first
+    assert DUPLICATE in second
+    assert DUPLICATE in third
+    servers = [c.app.state.services.extras["checkpoint"] for c in (a, b)]  # type: ignore[attr-defined]
+    assert servers[0] is not servers[1]
+    # Another code of the same person is another showing; another place another ledger.
+    (fresh,) = _reasons(b, auth, [other])
+    assert DUPLICATE not in fresh
+    (elsewhere,) = _reasons(a, _auth(district, district.other_place_id), [code])
+    assert DUPLICATE not in elsewhere
+
+
+def test_the_same_code_twice_in_one_family_scan_is_a_duplicate_the_second_time(
+    two_servers, district
+):
+    a, _ = two_servers
+    auth = _auth(district, district.place_id)
+    code = health_code(district)
+    first, second = _reasons(a, auth, [code], [code])
+    assert DUPLICATE not in first
+    assert DUPLICATE in second
+
+
+def test_a_showing_is_forgotten_when_its_code_expires(district):
+    registry, now = district.registry, district.now()
+    one = Showing("370704001", district.place_id, "p:hc-1:n1", now + timedelta(minutes=3))
+    two = Showing("370704001", district.place_id, "p:hc-1:n2", now + timedelta(minutes=1))
+    with registry.uow() as uow:
+        assert record_shown(uow.session, [one, two], now) == [False, False]
+        uow.commit()
+    with registry.uow() as uow:
+        assert record_shown(uow.session, [one, two], now + timedelta(seconds=50)) == [True, True]
+        uow.commit()
+    later = now + timedelta(minutes=2)
+    with registry.uow() as uow:
+        # TWO expired a minute ago: a showing now is a first one again, and remembered anew.
+        renewed = Showing(two.street_code, two.place_id, two.key, later + timedelta(minutes=3))
+        assert record_shown(uow.session, [one, renewed], later) == [True, False]
+        uow.commit()
+    ledger = SharedLedger(registry.uow, "370704001", district.place_id)
+    assert ledger.seen(two.key, later + timedelta(minutes=1), renewed.until)
+    with registry.uow() as uow:
+        assert purge_expired(uow.session, later + timedelta(minutes=2)) == 1  # ONE only
+        uow.commit()
+    with registry.uow() as uow:
+        left = uow.session.scalar(select(func.count()).select_from(PresentationRow))
+        assert left == 1
+    assert not ledger.seen(one.key, later + timedelta(minutes=2), one.until + timedelta(hours=1))
