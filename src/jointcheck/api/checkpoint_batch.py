@@ -5,12 +5,13 @@ the same device at its place. The others are refused by id with their code.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import timedelta
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from jointcheck.checkpoint.model import CheckRecord, OverrideRecord, RegistrationIn
 from jointcheck.checkpoint.reasons import BatchRefusal
+from jointcheck.store.checkpoint_ingest import COLUMNS
 from jointcheck.store.checkpoint_repository import Device, SqlCheckpoint, district_day
 
 Event = TypeVar("Event", CheckRecord, OverrideRecord)
@@ -32,10 +33,35 @@ def in_own_name(device: Device, events: Sequence[Event], refused: dict[str, str]
     return kept
 
 
+_STREET, _ID, _PLACE, _DEVICE = (
+    COLUMNS.index(c) for c in ("street_code", "id", "place_id", "device_id")
+)
+
+
+def rows_in_own_name(
+    device: Device, rows: Sequence[tuple[Any, ...]], refused: dict[str, str]
+) -> list[tuple[Any, ...]]:
+    """``in_own_name`` for checks as rows of ``check_events`` (``check_row``,
+    ``check_in_row``)."""
+    kept = []
+    for row in rows:
+        if row[_PLACE] != device.place_id or row[_STREET] != device.street_code:
+            refused[row[_ID]] = BatchRefusal.PLACE_MISMATCH.value
+        elif row[_DEVICE] != device.id:
+            refused[row[_ID]] = BatchRefusal.DEVICE_MISMATCH.value
+        else:
+            kept.append(row)
+    return kept
+
+
+def row_ids(rows: Sequence[tuple[Any, ...]]) -> list[str]:
+    return [row[_ID] for row in rows]
+
+
 def of_own_checks(
     repo: SqlCheckpoint,
     device: Device,
-    checks: Sequence[CheckRecord],
+    check_ids: Collection[str],
     registrations: Sequence[RegistrationIn],
     overrides: Sequence[OverrideRecord],
     refused: dict[str, str],
@@ -46,7 +72,7 @@ def of_own_checks(
     A registration or an override follows its check at the same terminal within moments, so
     the check is looked for on the district day of the event and the day before.
     """
-    own = {c.id for c in checks}
+    own = set(check_ids)
     named = {r.check_id: r.at for r in registrations} | {o.check_id: o.at for o in overrides}
     wanted = {i: at for i, at in named.items() if i not in own}
     if wanted:

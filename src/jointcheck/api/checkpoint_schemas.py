@@ -1,4 +1,5 @@
-"""Bodies of the checkpoint API, validated by pydantic and turned into the core's records.
+"""Bodies of the checkpoint API, validated by pydantic and turned into the core's records;
+a batch's checks stay the validated dicts, which the store makes rows of directly.
 
 A batch that is all good is validated in one pass over its JSON; one with a bad event is
 validated event by event, so that the bad event is refused by its id while the good ones are
@@ -21,7 +22,6 @@ from pydantic import (
 from typing_extensions import TypedDict
 
 from jointcheck.checkpoint.model import (
-    CheckRecord,
     Outcome,
     OverrideReason,
     OverrideRecord,
@@ -31,7 +31,6 @@ from jointcheck.checkpoint.model import (
 from jointcheck.checkpoint.reasons import BatchRefusal
 from jointcheck.checkpoint.registration import clean_registration
 from jointcheck.errors import InputError
-from jointcheck.policy import EvidenceSummary
 
 # An agent back from a day offline holds thousands of checks: it sends them a thousand at a
 # time (checkpoint/sync.py), and the events route takes a body of up to 1 MiB (a check is
@@ -82,42 +81,6 @@ class CheckIn(TypedDict):
     via: NotRequired[Literal["code", "id_document"]]
     group_id: NotRequired[Id | None]
     follows: NotRequired[Id | None]
-
-
-def evidence(s: SummaryIn) -> EvidenceSummary:
-    return EvidenceSummary(
-        credential_types=tuple(s.get("credential_types", ())),
-        code_colour=s.get("code_colour"),
-        doses=s.get("doses", 0),
-        series=s.get("series"),
-        completed=s.get("completed", False),
-        contraindication_level=s.get("contraindication_level"),
-        age_band=s.get("age_band", "unknown"),
-        registered=s.get("registered", False),
-        failed=tuple(s.get("failed", ())),
-        pack_id=s.get("pack_id", ""),
-        pack_version=s.get("pack_version", ""),
-    )
-
-
-def check_record(c: CheckIn) -> CheckRecord:
-    return CheckRecord(
-        id=c["id"],
-        device_id=c["device_id"],
-        place_id=c["place_id"],
-        entrance_id=c["entrance_id"],
-        street_code=c["street_code"],
-        at=c["at"],
-        outcome=c["outcome"],
-        reasons=tuple(c["reasons"]),
-        summary=evidence(c["summary"]),
-        subject_hash=c.get("subject_hash"),
-        bundle_version=c["bundle_version"],
-        stale=c.get("stale", False),
-        via=c.get("via", "code"),
-        group_id=c.get("group_id"),
-        follows=c.get("follows"),
-    )
 
 
 class RegistrationEventIn(_Strict):
@@ -181,7 +144,8 @@ class Parsed:
     """A batch sorted into records, and the events refused with their codes."""
 
     def __init__(self) -> None:
-        self.checks: list[CheckRecord] = []
+        # As validated: the store makes each a row directly (checkpoint_repository.check_in_row).
+        self.checks: list[CheckIn] = []
         self.registrations: list[RegistrationIn] = []
         self.overrides: list[OverrideRecord] = []
         self.refused: dict[str, str] = {}
@@ -199,7 +163,7 @@ class _WholeBatch(_Strict):
 
 def _sort(parsed: Parsed, event: CheckIn | RegistrationEventIn | OverrideIn) -> None:
     if isinstance(event, dict):
-        parsed.checks.append(check_record(event))
+        parsed.checks.append(event)
     elif isinstance(event, OverrideIn):
         parsed.overrides.append(event.record())
     else:

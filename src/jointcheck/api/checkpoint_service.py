@@ -10,7 +10,7 @@ from __future__ import annotations
 import base64
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -20,7 +20,7 @@ from typing import Any
 from cryptography.hazmat.primitives.asymmetric import ec
 from starlette.concurrency import run_in_threadpool
 
-from jointcheck.api.checkpoint_batch import in_own_name, of_own_checks
+from jointcheck.api.checkpoint_batch import in_own_name, of_own_checks, row_ids, rows_in_own_name
 from jointcheck.api.checkpoint_lookup import lookup_id_document
 from jointcheck.api.checkpoint_scan import ServerScans, ledger_for
 from jointcheck.api.ttl_cache import TtlCache
@@ -64,6 +64,8 @@ from jointcheck.store.checkpoint_repository import (
     Device,
     SqlCheckpoint,
     StoredBundle,
+    check_in_row,
+    check_row,
     district_day,
     token_hash,
 )
@@ -374,7 +376,7 @@ class CheckpointServer:
     def ingest(
         self,
         device: Device,
-        checks: Sequence[CheckRecord],
+        checks: Sequence[CheckRecord | Mapping[str, Any]],
         registrations: Sequence[RegistrationIn],
         overrides: Sequence[OverrideRecord],
         refused: dict[str, str],
@@ -384,20 +386,27 @@ class CheckpointServer:
     ) -> IngestResult:
         """Store a device's batch in one transaction; events of another place are refused.
 
+        CHECKS are the records of the checks the server decided, or an agent's batch's checks
+        as the API validated them (``checkpoint_schemas.CheckIn``), made rows directly.
         TOUCH records that the device was seen (and its clock skew): at each sync of an
         agent, not at each scan the server decides for a device it serves.
         """
         refused = dict(refused)
-        checks = in_own_name(device, checks, refused)
-        overrides = in_own_name(device, overrides, refused)
         now = self.clock()
+        rows = [
+            check_row(c, now) if isinstance(c, CheckRecord) else check_in_row(c, now)
+            for c in checks
+        ]
+        rows = rows_in_own_name(device, rows, refused)
+        check_ids = row_ids(rows)
+        overrides = in_own_name(device, overrides, refused)
         with self._writer(), self.registry.uow() as uow:
             repo = SqlCheckpoint(uow.session)
             if registrations or overrides:
                 registrations, overrides = of_own_checks(
-                    repo, device, checks, registrations, overrides, refused
+                    repo, device, check_ids, registrations, overrides, refused
                 )
-            repo.add_checks(checks, now)
+            repo.add_check_rows(rows)
             repo.add_overrides(overrides, now)
             if registrations:
                 repo.add_registrations(
@@ -415,7 +424,7 @@ class CheckpointServer:
         if touched:
             self._seen[device.id] = (now, skew_ms)
         self._purge_once_a_day(now)
-        accepted = [c.id for c in checks] + [o.id for o in overrides]
+        accepted = check_ids + [o.id for o in overrides]
         accepted += [r.id for r in registrations]
         return IngestResult(accepted, refused)
 

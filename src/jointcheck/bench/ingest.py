@@ -318,11 +318,10 @@ def upload(url: str, agents: list[tuple[str, list[dict[str, Any]]]]) -> tuple[fl
 
 def _rows(events: list[dict[str, Any]]) -> list[tuple[Any, ...]]:
     from jointcheck.api.checkpoint_schemas import parse_batch
-    from jointcheck.store.checkpoint_repository import check_row
+    from jointcheck.store.checkpoint_repository import check_in_row
 
     now = datetime.now(UTC)
-    records = parse_batch(events).checks
-    return [check_row(r, now) for r in records]
+    return [check_in_row(c, now) for c in parse_batch(events).checks]
 
 
 def _bare_table(site: Site, name: str) -> None:

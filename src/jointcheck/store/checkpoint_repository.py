@@ -11,7 +11,7 @@ import hashlib
 import secrets
 import uuid
 from collections import Counter
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, cast
@@ -120,6 +120,43 @@ def check_row(record: CheckRecord, now: datetime) -> tuple[Any, ...]:
         record.via,
         record.group_id,
         record.follows,
+    )
+
+
+def check_in_row(c: Mapping[str, Any], now: datetime) -> tuple[Any, ...]:
+    """A check of an agent's batch, as the API validated it (``api/checkpoint_schemas``
+    ``CheckIn``: the defaults of its optional keys are those of ``CheckRecord`` and
+    ``EvidenceSummary``), as a row of ``check_events``: the row ``check_row`` makes of the
+    same check as a record (a test holds the two to it). A batch's checks go this way only,
+    without a record and a summary built for each."""
+    s = c["summary"]
+    at = c["at"]
+    return (
+        c["street_code"],
+        district_day(at),
+        c["id"],
+        int(c["place_id"]),
+        c["entrance_id"],
+        c["device_id"],
+        at,
+        now,
+        c["outcome"].value,
+        " ".join(c["reasons"])[:400],
+        " ".join(s.get("credential_types", ()))[:160],
+        s.get("code_colour"),
+        s.get("doses", 0),
+        s.get("series"),
+        s.get("completed", False),
+        s.get("contraindication_level"),
+        s.get("age_band", "unknown")[:8],
+        s.get("pack_id", ""),
+        s.get("pack_version", ""),
+        c.get("subject_hash"),
+        c["bundle_version"],
+        c.get("stale", False),
+        c.get("via", "code"),
+        c.get("group_id"),
+        c.get("follows"),
     )
 
 
@@ -241,7 +278,12 @@ class SqlCheckpoint:
     # Ingest ----------------------------------------------------------------------------------
     def add_checks(self, records: Sequence[CheckRecord], now: datetime) -> list[str]:
         """Insert new checks; the ids really inserted (a repeated id is skipped)."""
-        inserted = insert_checks(self.session, [check_row(r, now) for r in records])
+        return self.add_check_rows([check_row(r, now) for r in records])
+
+    def add_check_rows(self, rows: Sequence[tuple[Any, ...]]) -> list[str]:
+        """Insert new checks as rows (``check_row``, ``check_in_row``) and add them to the
+        daily counts; the ids really inserted (a repeated id is skipped)."""
+        inserted = insert_checks(self.session, rows)
         # Counted by (street, day, place, outcome, stale) first: a handful of keys a batch.
         kinds = Counter(i[1:] for i in inserted)
         counts: Counter[tuple[str, date, int, str]] = Counter()
