@@ -132,8 +132,14 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
         thread.join(timeout=15)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
+    """Chromium, for one test module at a time.
+
+    Playwright's sync API runs its event loop in the test runner's main thread for as long as
+    it is open; closed with each module, it leaves no running loop behind for the later tests
+    that start their own (``asyncio.run``).
+    """
     require(CHROMIUM.exists(), "install Debian's chromium: apt-get install chromium")
     from playwright.sync_api import sync_playwright
 

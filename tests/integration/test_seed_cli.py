@@ -6,6 +6,7 @@ import sqlite3
 
 from typer.testing import CliRunner
 
+from jointcheck.api.uvicorn_options import uvicorn_options
 from jointcheck.cli.main import app
 from jointcheck.store.migrate import head_revisions
 
@@ -62,11 +63,13 @@ def test_demo_up_seeds_prints_the_logins_and_serves_the_app_factory(tmp_path, mo
         monkeypatch.delenv(f"JOINTCHECK_{name}", raising=False)
     result = CliRunner().invoke(app, ["demo", "up", "--host", "127.0.0.1", "--port", "8123"])
     assert result.exit_code == 0, result.output
+    # demo up serves as `jointcheck serve` does (api/uvicorn_options.py).
     assert served == {
         "app": "jointcheck.api.app:create_app",
         "factory": True,
         "host": "127.0.0.1",
         "port": 8123,
+        **uvicorn_options(),
     }
     assert "http://127.0.0.1:8123/login" in result.output
     for account in small.accounts:
