@@ -1,9 +1,11 @@
-"""The duplicate-presentation ledger shared through the database (issue 4), on SQLite and
-PostgreSQL: a health code shown at one server process and again at another is flagged the
-second time; a showing is forgotten when its code expires."""
+"""Several server processes over one database (issue 4), on SQLite and PostgreSQL: the
+duplicate-presentation ledger is shared through the database (a health code shown at one
+process and again at another is flagged the second time; a showing is forgotten when its code
+expires), and two processes publishing the first bundle at once both serve it."""
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator
 from datetime import timedelta
 
@@ -13,7 +15,9 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from jointcheck.api.app import create_app
+from jointcheck.api.checkpoint_service import CheckpointServer
 from jointcheck.security.roles import Principal, Role
+from jointcheck.store.checkpoint_repository import SqlCheckpoint
 from jointcheck.store.presentations import (
     PresentationRow,
     SharedLedger,
@@ -106,3 +110,22 @@ def test_a_showing_is_forgotten_when_its_code_expires(district):
         left = uow.session.scalar(select(func.count()).select_from(PresentationRow))
         assert left == 1
     assert not ledger.seen(one.key, later + timedelta(minutes=2), one.until + timedelta(hours=1))
+
+
+def test_two_processes_publishing_the_first_bundle_at_once_both_serve_it(district, monkeypatch):
+    """Two server processes meet an empty bundle table at their first scan: both publish
+    version 1, the key refuses the second, which then serves what the first published."""
+    first = district.server
+    second = dataclasses.replace(first)
+    publish = CheckpointServer.publish
+
+    def racing(self: CheckpointServer, max_age: timedelta | None = None) -> int:
+        if self is second:
+            publish(first)  # the other process, a moment earlier
+            # ... while this one had read the same next version before it committed.
+            monkeypatch.setattr(SqlCheckpoint, "next_bundle_version", lambda _: 1)
+        return publish(self, max_age)
+
+    monkeypatch.setattr(CheckpointServer, "publish", racing)
+    assert second.bundle_document().version == 1
+    assert first.bundle_document().version == 1

@@ -6,8 +6,9 @@ code). What the duplicate-presentation ledger says only adds a warning, never ch
 decision, so it is asked where the check is stored: the showings of every scan in a batch
 are recorded (``store.presentations``: one statement, shared by every server process through
 the database), the records and screens made with its answer, and the checks inserted, all in
-one transaction. A paper health code's current colour does change the decision: it is read in
-a thread before deciding, never in the event loop.
+one transaction, on a connection the process keeps for its scans (``store.checkpoint_scans``:
+plain statements, no ORM session). A paper health code's current colour does change the
+decision: it is read in a thread before deciding, never in the event loop.
 
 Storing: on PostgreSQL the checks of concurrent scans go to one writer thread that commits
 them together (``GroupCommit``); on SQLite, whose commit is neither a round trip nor an fsync
@@ -35,14 +36,8 @@ from jointcheck.checkpoint.runtime import Runtime, checkpoint_for
 from jointcheck.checkpoint.scan import MAX_FAMILY, Checkpoint, Decided
 from jointcheck.credentials.model import CodeColour, Verification
 from jointcheck.errors import InputError
-from jointcheck.store.checkpoint_repository import SqlCheckpoint
-from jointcheck.store.presentations import (
-    PURGE_LIMIT,
-    SharedLedger,
-    Showing,
-    purge_expired,
-    record_shown,
-)
+from jointcheck.store.checkpoint_scans import ScanStore
+from jointcheck.store.presentations import PURGE_LIMIT, SharedLedger, Showing
 
 Colours = Callable[[str], CodeColour | None]
 Screened = tuple[CheckRecord, ScreenResult]
@@ -84,6 +79,7 @@ class ServerScans:
         self._writer: GroupCommit[Pending] | None = None
         self._start = threading.Lock()
         self._next_purge = 0.0
+        self._store = ScanStore(registry.engine)
 
     # Deciding --------------------------------------------------------------------------------
     def _verified(
@@ -130,7 +126,10 @@ class ServerScans:
         checkpoint, verified, group = self._verified(runtime, station, people, at)
         colours = _looked_up(self._subjects(verified), colour)
         pending = self._pending(checkpoint, station, verified, at, group, colours)
-        self._write(pending)
+        if self._sqlite:
+            self._write(pending)
+        else:
+            self._group_commit().store_blocking(pending)
         return _done(pending)
 
     async def scan_async(
@@ -175,34 +174,34 @@ class ServerScans:
         """Ask the ledger for PENDING's showings, make their records and screens, store the
         checks; one transaction. LOCKED: the caller holds the process's SQLite write lock."""
         now = self._clock()
-        with self._lock(locked), self._registry.uow() as uow:
+        with self._lock(locked), self._store.transaction() as db:
             showings = [
                 (n, index, Showing(p.street_code, p.place_id, shown.key, shown.until))
                 for n, p in enumerate(pending)
                 for index, shown in p.decided.shown
             ]
             at = max(p.decided.at for p in pending)
-            known = record_shown(uow.session, [s for _, _, s in showings], at)
+            known = db.shown([s for _, _, s in showings], at)
             duplicates: dict[int, list[int]] = {}
             for (n, index, _), seen in zip(showings, known, strict=True):
                 if seen:
                     duplicates.setdefault(n, []).append(index)
             for n, p in enumerate(pending):
                 p.done = p.checkpoint.recorded(p.decided, duplicates.get(n, ()))
-            SqlCheckpoint(uow.session).add_checks([_done_one(p)[0] for p in pending], now)
-            uow.commit()
-            purge = time.monotonic() >= self._next_purge
-            if purge:
+            db.add_checks([_done_one(p)[0] for p in pending], now)
+            db.commit()
+            if time.monotonic() >= self._next_purge:
                 # Its own short transaction: a scan's commit does not wait for it.
                 self._next_purge = time.monotonic() + PURGE_EVERY_SECONDS
-                purge_expired(uow.session, now, PURGE_LIMIT)
-                uow.commit()
+                db.purge(now, PURGE_LIMIT)
+                db.commit()
         self._after_store(now)
 
     def close(self) -> None:
-        """Commit the scans still queued and stop the writer thread."""
+        """Commit the scans still queued, stop the writer thread, give the connection back."""
         if self._writer is not None:
             self._writer.close()
+        self._store.close()
 
 
 def _looked_up(subjects: set[str], colour: Colours) -> Colours:

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric import ec
+from sqlalchemy.exc import IntegrityError
 from starlette.concurrency import run_in_threadpool
 
 from jointcheck.api.checkpoint_batch import in_own_name, of_own_checks, row_ids, rows_in_own_name
@@ -49,7 +50,7 @@ from jointcheck.checkpoint.scan import Checkpoint
 from jointcheck.checkpoint.sealing import DeviceSealer
 from jointcheck.credentials.keyfiles import read_signing_key
 from jointcheck.credentials.model import CodeColour
-from jointcheck.errors import ConfigError, InputError
+from jointcheck.errors import ConfigError, InputError, StoreError
 from jointcheck.policy import load_shipped, shipped_pack_text
 from jointcheck.security.ports import AuditAction
 from jointcheck.security.roles import PLACE_ROLES, TREE_ROLES, Principal, Role
@@ -213,7 +214,14 @@ class CheckpointServer:
             with self.registry.uow() as uow:
                 row = SqlCheckpoint(uow.session).latest_bundle()
             if row is None:
-                self.publish()
+                try:
+                    self.publish()
+                except (IntegrityError, StoreError):
+                    # Another server process published the first version meanwhile (the
+                    # version is the key): read what it published.
+                    with self.registry.uow() as uow:
+                        if SqlCheckpoint(uow.session).latest_bundle() is None:
+                            raise
         return self.bundle_document()
 
     def fresh_runtime(self) -> Runtime | None:

@@ -80,8 +80,13 @@ def _statement(rows: int, mark: str) -> str:
     )
 
 
-def record_shown(session: Session, shown: Sequence[Showing], at: datetime) -> list[bool]:
-    """Record SHOWN in the session's transaction; for each, whether it was already live at AT
+def shown_rows(
+    cursor: Any,  # noqa: ANN401 - a DBAPI cursor
+    postgresql: bool,
+    shown: Sequence[Showing],
+    at: datetime,
+) -> list[bool]:
+    """Record SHOWN (in the cursor's transaction); for each, whether it was already live at AT
     (shown before and not expired). The same code twice in SHOWN: the second is a duplicate."""
     keyed = [(s.street_code, s.place_id, nonce_hash(s.key)) for s in shown]
     first: dict[tuple[str, int, bytes], int] = {}
@@ -89,9 +94,6 @@ def record_shown(session: Session, shown: Sequence[Showing], at: datetime) -> li
         first.setdefault(key, i)
     if not first:
         return []
-    connection = session.connection()
-    raw: Any = connection.connection.driver_connection
-    postgresql = connection.dialect.name == "postgresql"
     mark = "%s" if postgresql else "?"
 
     def instant(value: datetime) -> Any:  # noqa: ANN401 - a driver's parameter
@@ -100,26 +102,24 @@ def record_shown(session: Session, shown: Sequence[Showing], at: datetime) -> li
     new: set[tuple[str, int, bytes]] = set()
     # In key order: two transactions recording overlapping batches lock rows in one order.
     unique = sorted(first.items())
-    cursor = raw.cursor()
-    try:
-        for start in range(0, len(unique), CHUNK):
-            part = unique[start : start + CHUNK]
-            params: list[Any] = []
-            for key, i in part:
-                params.extend((*key, instant(shown[i].until)))
-            params.append(instant(at))
-            cursor.execute(_statement(len(part), mark), params)
-            new.update((s, int(p), bytes(h)) for s, p, h in cursor.fetchall())
-    finally:
-        cursor.close()
+    for start in range(0, len(unique), CHUNK):
+        part = unique[start : start + CHUNK]
+        params: list[Any] = []
+        for key, i in part:
+            params.extend((*key, instant(shown[i].until)))
+        params.append(instant(at))
+        cursor.execute(_statement(len(part), mark), params)
+        new.update((s, int(p), bytes(h)) for s, p, h in cursor.fetchall())
     return [first[key] != i or key not in new for i, key in enumerate(keyed)]
 
 
-def purge_expired(session: Session, at: datetime, limit: int | None = None) -> int:
+def purge_rows(
+    cursor: Any,  # noqa: ANN401 - a DBAPI cursor
+    postgresql: bool,
+    at: datetime,
+    limit: int | None = None,
+) -> int:
     """Delete the rows expired before AT (at most LIMIT of them); how many."""
-    connection = session.connection()
-    raw: Any = connection.connection.driver_connection
-    postgresql = connection.dialect.name == "postgresql"
     mark = "%s" if postgresql else "?"
     when = at if postgresql else _sqlite_instant(at)
     if limit is None:
@@ -132,10 +132,31 @@ def purge_expired(session: Session, at: datetime, limit: int | None = None) -> i
             f"WHERE expires_at < {mark} LIMIT {mark})"
         )
         params = [when, limit]
+    cursor.execute(sql, params)
+    return int(cursor.rowcount)
+
+
+def _on_session(session: Session) -> tuple[Any, bool]:
+    connection = session.connection()
+    return connection.connection.driver_connection, connection.dialect.name == "postgresql"
+
+
+def record_shown(session: Session, shown: Sequence[Showing], at: datetime) -> list[bool]:
+    """``shown_rows`` in the session's transaction."""
+    raw, postgresql = _on_session(session)
     cursor = raw.cursor()
     try:
-        cursor.execute(sql, params)
-        return int(cursor.rowcount)
+        return shown_rows(cursor, postgresql, shown, at)
+    finally:
+        cursor.close()
+
+
+def purge_expired(session: Session, at: datetime, limit: int | None = None) -> int:
+    """``purge_rows`` in the session's transaction."""
+    raw, postgresql = _on_session(session)
+    cursor = raw.cursor()
+    try:
+        return purge_rows(cursor, postgresql, at, limit)
     finally:
         cursor.close()
 

@@ -1,0 +1,149 @@
+"""Storing the checks a server decided (``POST /api/checkpoint/scan``) on a connection of the
+driver's own, with the shared duplicate-presentation ledger, in one transaction.
+
+The rows and daily counts are those of ``SqlCheckpoint.add_checks`` (``check_row``, the
+``check_events`` columns, one count per outcome, ``stale`` counted too, only what was really
+inserted); what differs is the way: plain statements on one DBAPI connection kept by the
+server process for its scans, not an ORM session and a pooled connection per transaction. On
+the scan path the session's own work (begin, snapshot, commit, close, the pool's check-out,
+reset and, on PostgreSQL, its liveness ping) cost more than the statements
+(docs/performance.md, latency).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import Engine
+
+from jointcheck.checkpoint.model import CheckRecord, Outcome
+from jointcheck.store.checkpoint_ingest import COLUMNS, COUNT_COLUMNS, sqlite_row
+from jointcheck.store.checkpoint_repository import OUTCOME_COLUMN, check_row
+from jointcheck.store.presentations import Showing, purge_rows, shown_rows
+
+CHUNK = 100  # checks per statement (25 parameters each)
+_NAMES = ", ".join(COLUMNS)
+_KEY = tuple(COLUMNS.index(c) for c in ("id", "street_code", "day", "place_id", "outcome", "stale"))
+
+
+def _insert_checks(rows: int, mark: str) -> str:
+    one = "(" + ", ".join(mark for _ in COLUMNS) + ")"
+    return (
+        f"INSERT INTO check_events ({_NAMES}) VALUES "  # noqa: S608 - fixed names
+        + ", ".join(one for _ in range(rows))
+        + " ON CONFLICT DO NOTHING RETURNING id"
+    )
+
+
+def _upsert_counts(mark: str) -> str:
+    return (
+        "INSERT INTO checkpoint_daily_counts (street_code, day, place_id, "  # noqa: S608
+        + ", ".join(COUNT_COLUMNS)
+        + ") VALUES ("
+        + ", ".join(mark for _ in range(3 + len(COUNT_COLUMNS)))
+        + ") ON CONFLICT (street_code, day, place_id) DO UPDATE SET "
+        + ", ".join(f"{c} = checkpoint_daily_counts.{c} + excluded.{c}" for c in COUNT_COLUMNS)
+    )
+
+
+class ScanConnection:
+    """One transaction's work on the kept connection (see ``ScanStore.transaction``)."""
+
+    def __init__(self, raw: Any, postgresql: bool) -> None:  # noqa: ANN401 - a DBAPI connection
+        self._raw = raw
+        self._postgresql = postgresql
+        self._mark = "%s" if postgresql else "?"
+
+    def shown(self, showings: Sequence[Showing], at: datetime) -> list[bool]:
+        """Record SHOWINGS; for each, whether its code was already live at AT (the ledger)."""
+        cursor = self._raw.cursor()
+        try:
+            return shown_rows(cursor, self._postgresql, showings, at)
+        finally:
+            cursor.close()
+
+    def add_checks(self, records: Sequence[CheckRecord], now: datetime) -> None:
+        """Insert RECORDS (a known id is skipped) and add what was inserted to the counts."""
+        rows = [check_row(r, now) for r in records]
+        params = rows if self._postgresql else [sqlite_row(r) for r in rows]
+        new: set[str] = set()
+        cursor = self._raw.cursor()
+        try:
+            for start in range(0, len(rows), CHUNK):
+                part = params[start : start + CHUNK]
+                cursor.execute(
+                    _insert_checks(len(part), self._mark), [v for row in part for v in row]
+                )
+                new.update(str(i) for (i,) in cursor.fetchall())
+            counts: dict[tuple[str, date, int], Counter[str]] = {}
+            for row in rows:
+                ident, street, day, place, outcome, stale = (row[i] for i in _KEY)
+                if ident not in new:
+                    continue
+                counted = counts.setdefault((street, day, int(place)), Counter())
+                counted["checks"] += 1
+                counted[OUTCOME_COLUMN[Outcome(outcome)]] += 1
+                if stale:
+                    counted["stale"] += 1
+            sql = _upsert_counts(self._mark)
+            # In key order: two transactions adding to the same days lock rows in one order.
+            for (street, day, place), counted in sorted(counts.items()):
+                when: Any = day if self._postgresql else day.isoformat()
+                cursor.execute(sql, [street, when, place, *(counted[c] for c in COUNT_COLUMNS)])
+        finally:
+            cursor.close()
+
+    def purge(self, at: datetime, limit: int | None) -> int:
+        """Delete showings expired before AT, at most LIMIT."""
+        cursor = self._raw.cursor()
+        try:
+            return purge_rows(cursor, self._postgresql, at, limit)
+        finally:
+            cursor.close()
+
+    def commit(self) -> None:
+        self._raw.commit()
+
+
+class ScanStore:
+    """The connection a server process keeps for storing its scans, one transaction at a time
+    (a lock; on SQLite the callers hold the process's write lock already). A transaction that
+    fails is rolled back; if the connection itself is broken, the next one opens another."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+        self._postgresql = engine.dialect.name == "postgresql"
+        self._lock = threading.Lock()
+        self._proxy: Any = None  # the pool's connection, checked out for good
+
+    @contextmanager
+    def transaction(self) -> Iterator[ScanConnection]:
+        """A transaction on the kept connection: commit inside; rolled back if left by an error."""
+        with self._lock:
+            if self._proxy is None:
+                self._proxy = self._engine.raw_connection()
+            raw = self._proxy.driver_connection
+            try:
+                yield ScanConnection(raw, self._postgresql)
+            except BaseException:
+                try:
+                    raw.rollback()
+                except Exception:  # noqa: BLE001 - the connection is gone: open another next time
+                    self._discard()
+                raise
+
+    def _discard(self) -> None:
+        proxy, self._proxy = self._proxy, None
+        if proxy is not None:
+            proxy.invalidate()
+
+    def close(self) -> None:
+        with self._lock:
+            proxy, self._proxy = self._proxy, None
+        if proxy is not None:
+            proxy.close()
