@@ -12,6 +12,13 @@ from __future__ import annotations
 import importlib.util
 from typing import Any
 
+# One process by default. Several are correct (the duplicate-presentation ledger is in the
+# database, each process commits its own scans, SQLite's busy timeout orders the writers), but
+# on the two-core machine this was measured on, where the database and the clients share the
+# cores, a second process made the p99 worse on both databases (docs/performance.md, latency):
+# give ``--workers`` about the cores left to the app where the database runs elsewhere.
+DEFAULT_WORKERS = 1
+
 
 def uvicorn_options() -> dict[str, Any]:
     """Keyword arguments for ``uvicorn.run`` / ``uvicorn.Config``."""

@@ -9,8 +9,9 @@ server shows as latency, not as a lower offered rate. Latency is measured from t
 time; a request unanswered when the run ends sorts after every answered one. Then a closed
 loop of many concurrent clients finds the saturation throughput. The CPU time of the
 generator and of the server is printed beside the figures (per check), so that a reader can
-judge what the generator took from the server on the shared cores. Target (issue 4):
-p99 <= 25 ms.
+judge what the generator took from the server on the shared cores. The server runs as many
+processes as ``jointcheck serve`` does by default, or ``JOINTCHECK_BENCH_WORKERS`` of them.
+Target (issue 4): p99 <= 25 ms.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ import time
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-from jointcheck.api.uvicorn_options import uvicorn_options
+from jointcheck.api.uvicorn_options import DEFAULT_WORKERS, uvicorn_options
 from jointcheck.bench import BenchReport, Figure
 from jointcheck.bench.ingest import Site, build_site, postgres_database, serving
 from jointcheck.bench.loadgen import closed_loop, open_loop, post_requests
@@ -38,6 +39,13 @@ TARGET_P99_MS = 25.0
 HOLDERS = 40
 DRAIN_SECONDS = 10.0
 SCAN = "/api/checkpoint/scan"
+# Server processes: ``jointcheck serve``'s default, or this many (the same run on more).
+WORKERS_ENV = "JOINTCHECK_BENCH_WORKERS"
+
+
+def workers() -> int:
+    value = os.environ.get(WORKERS_ENV, "")
+    return max(1, int(value)) if value.isdigit() else DEFAULT_WORKERS
 
 
 def _holder(i: int) -> issue.Holder:
@@ -94,7 +102,9 @@ def _percentile(ms: list[float], q: float) -> float:
     return ms[min(len(ms) - 1, int(len(ms) * q))]
 
 
-def measure(kind: str, database_url: str, seconds: float) -> tuple[list[Figure], list[str]]:
+def measure(
+    kind: str, database_url: str, seconds: float, workers: int = 1
+) -> tuple[list[Figure], list[str]]:
     with tempfile.TemporaryDirectory(prefix=f"jc-latency-{kind}-") as tmp:
         site = build_site(Path(tmp) / "var", database_url)
         try:
@@ -102,7 +112,7 @@ def measure(kind: str, database_url: str, seconds: float) -> tuple[list[Figure],
             requests = post_requests(
                 "http://127.0.0.1", SCAN, site.token, [{"codes": p} for p in people]
             )
-            with serving(site.settings, options=uvicorn_options()) as url:
+            with serving(site.settings, workers, options=uvicorn_options()) as url:
                 # Warm up: the first scan publishes and compiles the bundle.
                 asyncio.run(closed_loop(url, requests, 8, WARM_UP_SECONDS))
                 load0 = os.getloadavg()[0]
@@ -151,13 +161,17 @@ def measure(kind: str, database_url: str, seconds: float) -> tuple[list[Figure],
 
 def run(quick: bool) -> BenchReport:
     seconds = QUICK_SECONDS if quick else SECONDS
+    processes = workers()
     notes = [
-        f"offered load {RATE} checks/s open loop for {seconds:g} s, {os.cpu_count()} CPUs, "
+        f"offered load {RATE} checks/s open loop for {seconds:g} s, {processes} server "
+        f"process(es), {os.cpu_count()} CPUs, "
         "load average " + " ".join(f"{x:.1f}" for x in os.getloadavg())
     ]
     figures: list[Figure] = []
     with tempfile.TemporaryDirectory(prefix="jc-latency-db-") as tmp:
-        found, said = measure("sqlite", f"sqlite:///{Path(tmp) / 'jointcheck.db'}", seconds)
+        found, said = measure(
+            "sqlite", f"sqlite:///{Path(tmp) / 'jointcheck.db'}", seconds, processes
+        )
         figures += found
         notes += said
     if not quick:
@@ -165,7 +179,7 @@ def run(quick: bool) -> BenchReport:
             if pg_url is None:
                 notes.append("PostgreSQL not reachable: SQLite only")
             else:
-                found, said = measure("postgresql", pg_url, seconds)
+                found, said = measure("postgresql", pg_url, seconds, processes)
                 figures += found
                 notes += said
     notes.append("load average at the end " + " ".join(f"{x:.1f}" for x in os.getloadavg()))

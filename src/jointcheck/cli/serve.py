@@ -8,11 +8,20 @@ from __future__ import annotations
 
 import typer
 
+from jointcheck.api.uvicorn_options import DEFAULT_WORKERS
+
 
 def serve(
     host: str = typer.Option("127.0.0.1", help="address to listen on"),
     port: int = typer.Option(8000, min=1, max=65535, help="port to listen on"),
-    workers: int = typer.Option(1, min=1, max=64, help="worker processes"),
+    workers: int = typer.Option(
+        DEFAULT_WORKERS,
+        min=1,
+        max=64,
+        help="worker processes sharing the port; all share one database (the duplicate-"
+        "presentation ledger included). 1 by default: on a small machine that also runs the "
+        "database, more processes compete for the same cores",
+    ),
 ) -> None:
     """Serve the jointcheck web app (pages and API) with uvicorn (uvloop, httptools)."""
     import uvicorn
