@@ -12,6 +12,7 @@ reset and, on PostgreSQL, its liveness ping) cost more than the statements
 
 from __future__ import annotations
 
+import functools
 import threading
 from collections import Counter
 from collections.abc import Iterator, Sequence
@@ -31,6 +32,7 @@ _NAMES = ", ".join(COLUMNS)
 _KEY = tuple(COLUMNS.index(c) for c in ("id", "street_code", "day", "place_id", "outcome", "stale"))
 
 
+@functools.cache
 def _insert_checks(rows: int, mark: str) -> str:
     one = "(" + ", ".join(mark for _ in COLUMNS) + ")"
     return (
@@ -40,6 +42,7 @@ def _insert_checks(rows: int, mark: str) -> str:
     )
 
 
+@functools.cache
 def _upsert_counts(mark: str) -> str:
     return (
         "INSERT INTO checkpoint_daily_counts (street_code, day, place_id, "  # noqa: S608
@@ -47,6 +50,37 @@ def _upsert_counts(mark: str) -> str:
         + ") VALUES ("
         + ", ".join(mark for _ in range(3 + len(COUNT_COLUMNS)))
         + ") ON CONFLICT (street_code, day, place_id) DO UPDATE SET "
+        + ", ".join(f"{c} = checkpoint_daily_counts.{c} + excluded.{c}" for c in COUNT_COLUMNS)
+    )
+
+
+@functools.cache
+def _pg_checks_and_counts(rows: int) -> str:
+    """PostgreSQL: the checks and their counts in one statement (a data-modifying CTE): one
+    round trip fewer per batch; the counts add exactly what the insert returned."""
+    outcome_of = {column: outcome.value for outcome, column in OUTCOME_COLUMN.items()}
+    tallies = []
+    for column in COUNT_COLUMNS:
+        if column == "checks":
+            tallies.append("count(*)")
+        elif column in outcome_of:
+            tallies.append(f"count(*) FILTER (WHERE outcome = '{outcome_of[column]}')")
+        elif column == "stale":
+            tallies.append("count(*) FILTER (WHERE stale)")
+        else:
+            tallies.append("0")
+    one = "(" + ", ".join("%s" for _ in COLUMNS) + ")"
+    return (
+        f"WITH new AS (INSERT INTO check_events ({_NAMES}) VALUES "  # noqa: S608 - fixed names
+        + ", ".join(one for _ in range(rows))
+        + " ON CONFLICT DO NOTHING RETURNING street_code, day, place_id, outcome, stale) "
+        "INSERT INTO checkpoint_daily_counts (street_code, day, place_id, "
+        + ", ".join(COUNT_COLUMNS)
+        + ") SELECT street_code, day, place_id, "
+        + ", ".join(tallies)
+        # In key order: two transactions adding to the same days lock rows in one order.
+        + " FROM new GROUP BY street_code, day, place_id ORDER BY street_code, day, place_id"
+        " ON CONFLICT (street_code, day, place_id) DO UPDATE SET "
         + ", ".join(f"{c} = checkpoint_daily_counts.{c} + excluded.{c}" for c in COUNT_COLUMNS)
     )
 
@@ -70,14 +104,25 @@ class ScanConnection:
     def add_checks(self, records: Sequence[CheckRecord], now: datetime) -> None:
         """Insert RECORDS (a known id is skipped) and add what was inserted to the counts."""
         rows = [check_row(r, now) for r in records]
-        params = rows if self._postgresql else [sqlite_row(r) for r in rows]
+        if self._postgresql:
+            cursor = self._raw.cursor()
+            try:
+                for start in range(0, len(rows), CHUNK):
+                    part = rows[start : start + CHUNK]
+                    cursor.execute(
+                        _pg_checks_and_counts(len(part)), [v for row in part for v in row]
+                    )
+            finally:
+                cursor.close()
+            return
+        params: list[list[Any]] = [sqlite_row(r) for r in rows]
         new: set[str] = set()
         cursor = self._raw.cursor()
         try:
             for start in range(0, len(rows), CHUNK):
-                part = params[start : start + CHUNK]
+                chunk = params[start : start + CHUNK]
                 cursor.execute(
-                    _insert_checks(len(part), self._mark), [v for row in part for v in row]
+                    _insert_checks(len(chunk), self._mark), [v for row in chunk for v in row]
                 )
                 new.update(str(i) for (i,) in cursor.fetchall())
             counts: dict[tuple[str, date, int], Counter[str]] = {}

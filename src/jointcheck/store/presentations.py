@@ -20,6 +20,7 @@ scan path, all of them in the daily purge).
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -70,6 +71,7 @@ def _sqlite_instant(at: datetime) -> str:
     return at.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
 
 
+@functools.cache
 def _statement(rows: int, mark: str) -> str:
     values = ", ".join(f"({mark}, {mark}, {mark}, {mark})" for _ in range(rows))
     return (
