@@ -50,9 +50,19 @@ def _auth(district: District, place_id: int) -> dict[str, str]:
 
 
 def _reasons(client: TestClient, auth: dict[str, str], *people: list[str]) -> list[list[str]]:
+    """The reasons each person's screen shows, after checking they are the ones stored."""
     answer = client.post("/api/checkpoint/scan", json={"people": list(people)}, headers=auth)
     assert answer.status_code == 200, answer.text
-    return [r["reasons"] for r in answer.json()["results"]]
+    results = answer.json()["results"]
+    server = client.app.state.services.extras["checkpoint"]  # type: ignore[attr-defined]
+    with server.registry.uow() as uow:
+        for r in results:
+            stored = SqlCheckpoint(uow.session).get_check("370704001", r["check_id"])
+            if stored is None:
+                stored = SqlCheckpoint(uow.session).get_check("370704002", r["check_id"])
+            assert stored is not None
+            assert list(stored.reasons) == r["reasons"]
+    return [r["reasons"] for r in results]
 
 
 def test_a_code_shown_at_one_process_is_a_duplicate_at_another(two_servers, district):
