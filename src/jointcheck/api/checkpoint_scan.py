@@ -14,8 +14,9 @@ Storing: on PostgreSQL the checks of concurrent scans go to one writer thread th
 them together (``GroupCommit``); on SQLite, whose commit is neither a round trip nor an fsync
 (WAL, ``synchronous=NORMAL``), a scan is committed in the event loop when the process's
 SQLite write lock is free, and by the writer thread, which waits for it, when an ingest holds
-it. Another process's writer is waited for by SQLite's busy timeout. A scan is answered only
-after its commit.
+it. Another process's writer is waited for by SQLite's busy timeout (in the event loop, when
+the scan is committed there: with several processes on SQLite, a scan can wait for another
+process's ingest). A scan is answered only after its commit.
 """
 
 from __future__ import annotations
