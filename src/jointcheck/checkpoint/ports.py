@@ -14,6 +14,7 @@ from typing import Protocol
 
 from jointcheck.checkpoint.model import Outcome, Registration
 from jointcheck.credentials.model import Verification
+from jointcheck.credentials.replay import PresentationLedger
 from jointcheck.policy import EvidenceSummary, IdCardLookup
 
 
@@ -58,24 +59,14 @@ class SealPort(Protocol):
     def open(self, sealed: bytes) -> Registration: ...
 
 
-class MemoryLedger:
+class MemoryLedger(PresentationLedger):
     """A ledger for one process: the device's own, rebuilt empty after a restart.
 
-    A health code is valid for minutes, so forgetting at restart loses only warnings.
+    A health code is valid for minutes, so forgetting at restart loses only warnings. It is
+    bounded like every in-memory ledger (``PresentationLedger``): an entry leaves when its code
+    expires, and with ``max_entries`` codes live the one that expires first is forgotten (it
+    could only have produced a warning), so a device that runs for weeks keeps a fixed size.
     """
-
-    def __init__(self) -> None:
-        self._until: dict[str, datetime] = {}
-
-    def seen(self, key: str, at: datetime, until: datetime) -> bool:
-        for old in [k for k, u in self._until.items() if u < at]:
-            del self._until[old]
-        known = key in self._until
-        self._until[key] = max(until, self._until.get(key, until))
-        return known
-
-    def __len__(self) -> int:
-        return len(self._until)
 
 
 def subjects_of(verifications: Sequence[Verification]) -> tuple[str | None, ...]:
