@@ -11,7 +11,7 @@ import hashlib
 import secrets
 import uuid
 from collections import Counter
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, cast
@@ -49,6 +49,24 @@ OUTCOME_COLUMN = {
     Outcome.DENY: "denied",
 }
 REGISTRATIONS = "checkpoint_registrations"
+
+
+def daily_counts(
+    inserted: Iterable[tuple[str, date, int, str, bool]],
+) -> Counter[tuple[str, date, int, str]]:
+    """What checks really inserted, given as (street, day, place, outcome, stale), add to the
+    daily counts: (street, day, place, column) -> n. Every path that stores checks counts
+    them here (``add_check_rows``, the scan path's ``store.checkpoint_scans``)."""
+    # Counted by (street, day, place, outcome, stale) first: a handful of keys a batch.
+    kinds = Counter(inserted)
+    counts: Counter[tuple[str, date, int, str]] = Counter()
+    for (street, day, place, outcome, stale), n in kinds.items():
+        key = (street, day, int(place))
+        counts[(*key, "checks")] += n
+        counts[(*key, OUTCOME_COLUMN[Outcome(outcome)])] += n
+        if stale:
+            counts[(*key, "stale")] += n
+    return counts
 
 
 def district_day(at: datetime) -> date:
@@ -284,16 +302,7 @@ class SqlCheckpoint:
         """Insert new checks as rows (``check_row``, ``check_in_row``) and add them to the
         daily counts; the ids really inserted (a repeated id is skipped)."""
         inserted = insert_checks(self.session, rows)
-        # Counted by (street, day, place, outcome, stale) first: a handful of keys a batch.
-        kinds = Counter(i[1:] for i in inserted)
-        counts: Counter[tuple[str, date, int, str]] = Counter()
-        for (street, day, place, outcome, stale), n in kinds.items():
-            key = (street, day, place)
-            counts[(*key, "checks")] += n
-            counts[(*key, OUTCOME_COLUMN[Outcome(outcome)])] += n
-            if stale:
-                counts[(*key, "stale")] += n
-        add_counts(self.session, counts)
+        add_counts(self.session, daily_counts(i[1:] for i in inserted))
         return [i[0] for i in inserted]
 
     def add_overrides(self, records: Sequence[OverrideRecord], now: datetime) -> list[str]:

@@ -22,9 +22,9 @@ from typing import Any
 
 from sqlalchemy import Engine
 
-from jointcheck.checkpoint.model import CheckRecord, Outcome
+from jointcheck.checkpoint.model import CheckRecord
 from jointcheck.store.checkpoint_ingest import COLUMNS, COUNT_COLUMNS, sqlite_row
-from jointcheck.store.checkpoint_repository import OUTCOME_COLUMN, check_row
+from jointcheck.store.checkpoint_repository import OUTCOME_COLUMN, check_row, daily_counts
 from jointcheck.store.presentations import Showing, purge_rows, shown_rows
 
 CHUNK = 100  # checks per statement (25 parameters each)
@@ -125,19 +125,19 @@ class ScanConnection:
                     _insert_checks(len(chunk), self._mark), [v for row in chunk for v in row]
                 )
                 new.update(str(i) for (i,) in cursor.fetchall())
-            counts: dict[tuple[str, date, int], Counter[str]] = {}
-            for row in rows:
-                ident, street, day, place, outcome, stale = (row[i] for i in _KEY)
-                if ident not in new:
-                    continue
-                counted = counts.setdefault((street, day, int(place)), Counter())
-                counted["checks"] += 1
-                counted[OUTCOME_COLUMN[Outcome(outcome)]] += 1
-                if stale:
-                    counted["stale"] += 1
+            counts = daily_counts(
+                (street, day, int(place), outcome, bool(stale))
+                for ident, street, day, place, outcome, stale in (
+                    (r[i] for i in _KEY) for r in rows
+                )
+                if ident in new
+            )
+            per_key: dict[tuple[str, date, int], Counter[str]] = {}
+            for (street, day, place, column), n in counts.items():
+                per_key.setdefault((street, day, place), Counter())[column] += n
             sql = _upsert_counts(self._mark)
             # In key order: two transactions adding to the same days lock rows in one order.
-            for (street, day, place), counted in sorted(counts.items()):
+            for (street, day, place), counted in sorted(per_key.items()):
                 when: Any = day if self._postgresql else day.isoformat()
                 cursor.execute(sql, [street, when, place, *(counted[c] for c in COUNT_COLUMNS)])
         finally:
