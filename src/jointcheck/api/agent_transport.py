@@ -3,17 +3,22 @@
 Network failures and server errors (5xx) are ``Unreachable``: the agent keeps its outbox and
 tries again. A 401 means the token was revoked (a lost terminal): also reported, never retried
 faster.
+
+A batch is encoded here, and one whose body passes the events route's limit is not sent:
+``TooLarge``, as for a 413 answer, and the upload splits it (checkpoint/sync.py).
 """
 
 from __future__ import annotations
 
 import contextlib
+import json
 from datetime import datetime
 from typing import Any
 
 import httpx
 
-from jointcheck.checkpoint.sync import BatchAnswer, Unreachable
+from jointcheck.api.checkpoint_schemas import EVENTS_BODY_LIMIT
+from jointcheck.checkpoint.sync import BatchAnswer, TooLarge, Unreachable
 from jointcheck.errors import InputError
 
 PREFIX = "/api/checkpoint"
@@ -22,9 +27,15 @@ SERVER_ERROR = 500
 
 class HttpTransport:
     def __init__(
-        self, server: str, token: str, timeout: float = 5.0, client: httpx.Client | None = None
+        self,
+        server: str,
+        token: str,
+        timeout: float = 5.0,
+        client: httpx.Client | None = None,
+        max_body: int = EVENTS_BODY_LIMIT,
     ) -> None:
         self._client = client or httpx.Client(base_url=server.rstrip("/"), timeout=timeout)
+        self._max_body = max_body
         self._client.headers["authorization"] = f"Bearer {token}"
 
     def close(self) -> None:
@@ -56,9 +67,17 @@ class HttpTransport:
         return datetime.fromisoformat(self._json(self._call("GET", "/time"))["now"])
 
     def post_batch(self, events: list[dict[str, Any]], skew_ms: int | None) -> BatchAnswer:
-        body = self._json(
-            self._call("POST", "/events", json={"events": events, "skew_ms": skew_ms})
+        content = json.dumps(
+            {"events": events, "skew_ms": skew_ms}, ensure_ascii=False, separators=(",", ":")
+        ).encode()
+        if len(content) > self._max_body:
+            raise TooLarge(f"{len(content)} bytes, over {self._max_body}")
+        response = self._call(
+            "POST", "/events", content=content, headers={"content-type": "application/json"}
         )
+        if response.status_code == httpx.codes.REQUEST_ENTITY_TOO_LARGE:
+            raise TooLarge(f"server answered {response.status_code}")
+        body = self._json(response)
         refused = {str(r["id"]): str(r["code"]) for r in body.get("refused", [])}
         return BatchAnswer(tuple(str(i) for i in body.get("accepted", [])), refused)
 

@@ -8,6 +8,12 @@ district's server, and registrations carry personal data. A batch the server ans
 is marked in the outbox; an event the server refused is kept with its error code and not
 sent again. Anything else (no network, a server error) leaves the outbox as it was: the next
 round sends the same ids again, which the server stores once.
+
+A batch too large for the server's body limit (registrations with long fields can make a
+thousand events pass it) is split in halves until each part goes through; a single event too
+large alone is kept as refused with ``BODY_TOO_LARGE``, so that it does not hold back the rest
+of the backlog. The transport says a batch is too large before sending it when its encoded
+body passes the limit it knows, and after sending when the server answers 413.
 """
 
 from __future__ import annotations
@@ -24,6 +30,7 @@ from jointcheck.checkpoint.ports import SealPort
 # At most the server's MAX_BATCH (1,000); a batch of 1,000 checks is about 600 KB of the events
 # route's 1 MiB body limit.
 BATCH_SIZE = 1000
+TOO_LARGE = "BODY_TOO_LARGE"
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,10 +43,16 @@ class Unreachable(Exception):  # noqa: N818 - an expected condition of the netwo
     """The server could not be reached or answered with a server error; try again later."""
 
 
+class TooLarge(Exception):  # noqa: N818 - an answer of the server, named as such
+    """The batch's body passes the server's limit (found before sending, or answered 413)."""
+
+
 class Transport(Protocol):
     def server_time(self) -> datetime: ...
 
-    def post_batch(self, events: list[dict[str, Any]], skew_ms: int | None) -> BatchAnswer: ...
+    def post_batch(self, events: list[dict[str, Any]], skew_ms: int | None) -> BatchAnswer:
+        """The server's answer; raises TooLarge for a body over its limit, Unreachable."""
+        ...
 
     def fetch_bundle(self) -> bytes: ...
 
@@ -87,16 +100,44 @@ def upload(
         # how far its clock is off (issue 4: skew recorded at each sync).
         transport.post_batch([], skew_ms)
     while batch := outbox.pending(BATCH_SIZE):
-        answer = transport.post_batch([wire_event(p, sealer) for p in batch], skew_ms)
-        known = {p.id for p in batch}
-        outbox.mark(
-            [i for i in answer.accepted if i in known],
-            {i: c for i, c in answer.refused.items() if i in known},
+        sent, kept = _send(
+            outbox, transport, [(p.id, wire_event(p, sealer)) for p in batch], skew_ms
         )
-        uploaded += len(answer.accepted)
-        refused += len(answer.refused)
+        uploaded += sent
+        refused += kept
         if len(batch) < BATCH_SIZE:
             break
+    return uploaded, refused
+
+
+def _send(
+    outbox: Outbox,
+    transport: Transport,
+    batch: list[tuple[str, dict[str, Any]]],
+    skew_ms: int | None,
+) -> tuple[int, int]:
+    """Post BATCH (id, wire event), halving a part the server finds too large, in order;
+    each answer is marked as it comes. (accepted, refused)."""
+    uploaded = refused = 0
+    parts = [batch]
+    while parts:
+        part = parts.pop()
+        try:
+            answer = transport.post_batch([event for _, event in part], skew_ms)
+        except TooLarge:
+            if len(part) == 1:
+                outbox.mark([], {part[0][0]: TOO_LARGE})
+                refused += 1
+            else:
+                half = len(part) // 2
+                parts += [part[half:], part[:half]]  # the first half is popped first
+            continue
+        known = {i for i, _ in part}
+        accepted = [i for i in answer.accepted if i in known]
+        codes = {i: c for i, c in answer.refused.items() if i in known}
+        outbox.mark(accepted, codes)
+        uploaded += len(accepted)
+        refused += len(codes)
     return uploaded, refused
 
 
