@@ -6,14 +6,16 @@ itself uses for PostgreSQL (the baseline the target is judged on; a text ``COPY`
 beside it), ``executemany`` for SQLite. Target (issue 4): at least 20,000 events/s into
 PostgreSQL on the 2-core machine, and at least 0.25x the bare binary COPY.
 
-The server is the real app under uvicorn in child processes; four entrance agents (four
-devices of one place) each post their events in batches of the agent's own size
-(``checkpoint/sync.py``), one batch after the other as an agent does, each over its own
-keep-alive connection. Real agents are other machines that encode their batches on their own
-terminals, so the requests are encoded before the clock starts and sent by the lean HTTP/1.1
-client of ``loadgen``; the uploader still shares the two cores with the server and the
-database, and its CPU time is printed. ``site`` builds the small district both checkpoint
-benchmarks run on (``latency`` reuses it).
+The server is the real app under uvicorn in child processes, as many as ``jointcheck serve``
+starts by default (``api/uvicorn_options.py``: one) with its options, or
+``JOINTCHECK_BENCH_WORKERS`` of them; SQLite is served by one (it has one writer). Eight
+entrance agents (eight devices of one place: a district's terminals upload at once) each post
+their events in batches of the agent's own size (``checkpoint/sync.py``), one batch after the
+other as an agent does, each over its own keep-alive connection. Real agents are other machines
+that encode their batches on their own terminals, so the requests are encoded before the clock
+starts and sent by the lean HTTP/1.1 client of ``loadgen``; the uploader still shares the two
+cores with the server and the database, and its CPU time is printed. ``site`` builds the small
+district both checkpoint benchmarks run on (``latency`` reuses it).
 """
 
 from __future__ import annotations
@@ -41,6 +43,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from sqlalchemy import text
 
+from jointcheck.api.uvicorn_options import DEFAULT_WORKERS, uvicorn_options
 from jointcheck.bench import BenchReport, Figure
 from jointcheck.bench.loadgen import Connection, HttpError, post_requests
 from jointcheck.bootstrap import Registry, build_registry
@@ -57,13 +60,19 @@ from jointcheck.store.migrate import upgrade
 
 EVENTS, QUICK_EVENTS = 100_000, 5_000
 BATCH = BATCH_SIZE
-UPLOADERS = 4  # agents, each a device of its own
-SERVER_WORKERS = 2
+UPLOADERS = 8  # agents, each a device of its own
+WORKERS_ENV = "JOINTCHECK_BENCH_WORKERS"
 TARGET_RATE, TARGET_RATIO = 20_000, 0.25
 PG_ENV = ("JOINTCHECK_BENCH_DATABASE_URL", "JOINTCHECK_TEST_DATABASE_URL")
 DEFAULT_PG = "postgresql://postgres@127.0.0.1:5432/postgres"
 STREET, COMMUNITY = "370704001", "370704001001"
 EVENTS_PATH = "/api/checkpoint/events"
+
+
+def server_workers() -> int:
+    """Server processes for PostgreSQL: ``jointcheck serve``'s default, or WORKERS_ENV."""
+    value = os.environ.get(WORKERS_ENV, "")
+    return max(1, int(value)) if value.isdigit() else DEFAULT_WORKERS
 
 
 def _key_text() -> str:
@@ -399,7 +408,7 @@ class Measured:
     uploader_cpu: float  # the uploader's CPU us per event
 
 
-def measure(kind: str, database_url: str, n: int) -> Measured:
+def measure(kind: str, database_url: str, n: int, workers: int = 1) -> Measured:
     """The API's rate, the bare loads' and the uploader's CPU, into one database."""
     with tempfile.TemporaryDirectory(prefix=f"jc-ingest-{kind}-") as tmp:
         site = build_site(Path(tmp) / "var", database_url)
@@ -407,9 +416,7 @@ def measure(kind: str, database_url: str, n: int) -> Measured:
             devices = [(site.device_id, site.token), *enroll_devices(site, UPLOADERS - 1)]
             share = n // len(devices)
             agents = [(token, make_events(site, share, device)) for device, token in devices]
-            # SQLite has one writer: a second server process would only wait for it.
-            workers = SERVER_WORKERS if kind == "pg" else 1
-            with serving(site.settings, workers=workers) as url:
+            with serving(site.settings, workers=workers, options=uvicorn_options()) as url:
                 api_seconds, cpu = upload(url, agents)
             sent = sum(len(events) for _, events in agents)
             bare_seconds, text_seconds = bare_load(site, [e for _, ev in agents for e in ev])
@@ -425,18 +432,23 @@ def measure(kind: str, database_url: str, n: int) -> Measured:
 
 def run(quick: bool) -> BenchReport:
     n = QUICK_EVENTS if quick else EVENTS
-    figures = []
+    workers = server_workers()
+    figures = [
+        Figure("agents", UPLOADERS, "agents"),
+        Figure("postgresql_workers", workers, "processes"),
+    ]
     notes = [
-        f"{n:,} check events, batches of {BATCH} (an agent's), {UPLOADERS} agents uploading, "
-        f"{SERVER_WORKERS} server processes on PostgreSQL (1 on SQLite), {os.cpu_count()} CPUs, load average "
-        + " ".join(f"{x:.1f}" for x in os.getloadavg())
+        f"{n:,} check events, batches of {BATCH} (an agent's), {UPLOADERS} agents uploading "
+        f"side by side, {workers} server process(es) on PostgreSQL (serve's default "
+        f"{DEFAULT_WORKERS}; {WORKERS_ENV}), 1 on SQLite (one writer), {os.cpu_count()} CPUs, "
+        "load average " + " ".join(f"{x:.1f}" for x in os.getloadavg())
     ]
     met: bool | None = None
     with postgres_database() as pg_url:
         if pg_url is None:
             notes.append("PostgreSQL not reachable: set JOINTCHECK_BENCH_DATABASE_URL")
         else:
-            pg = measure("pg", pg_url, n)
+            pg = measure("pg", pg_url, n, workers)
             figures += [
                 Figure("postgresql_api", pg.api, "events/s"),
                 Figure("postgresql_copy", pg.bare, "events/s"),
