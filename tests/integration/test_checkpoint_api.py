@@ -394,3 +394,24 @@ def test_a_scan_meeting_an_ingest_on_sqlite_is_stored_by_the_writer_after_it(cli
     assert released
     assert answered >= released[0]
     assert district.server.counts(device.place_id)["checks"] == 2
+
+
+def test_scans_on_postgresql_are_committed_in_the_event_loop(client, district):
+    """On PostgreSQL the scans of the app's event loop are stored by its group commit on the
+    asynchronous connection (no writer thread), with the ledger asked in that transaction; a
+    scan from outside the loop goes to the writer thread. All are stored and counted."""
+    if district.registry.engine.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL's asynchronous connection")
+    device, auth = enroll(district)
+    code = health_code(district)
+    first = client.post("/api/checkpoint/scan", json={"codes": [code]}, headers=auth)
+    again = client.post("/api/checkpoint/scan", json={"codes": [code]}, headers=auth)
+    assert "DUPLICATE_PRESENTATION" not in first.json()["results"][0]["reasons"]
+    assert "DUPLICATE_PRESENTATION" in again.json()["results"][0]["reasons"]
+    scans = client.app.state.services.extras["checkpoint"]._scans
+    assert scans._loop_writer is not None
+    assert scans._writer is None
+    outside = client.app.state.services.extras["checkpoint"].scan(device, [[code]])
+    assert "DUPLICATE_PRESENTATION" in outside[0][1].reasons
+    assert scans._writer is not None
+    assert district.server.counts(device.place_id)["checks"] == 3

@@ -10,8 +10,11 @@ one transaction, on a connection the process keeps for its scans (``store.checkp
 plain statements, no ORM session). A paper health code's current colour does change the
 decision: it is read in a thread before deciding, never in the event loop.
 
-Storing: on PostgreSQL the checks of concurrent scans go to one writer thread that commits
-them together (``GroupCommit``); on SQLite, whose commit is neither a round trip nor an fsync
+Storing: on PostgreSQL the checks of concurrent scans are committed together in the event
+loop, on an asynchronous connection the process keeps (``LoopGroupCommit``, psycopg's
+``AsyncConnection``): no hand-over to a thread and back, and no second thread competing with
+the event loop for the process's core and the GIL. (A scan stored from outside an event loop,
+or from another loop than the first, goes to one writer thread, ``GroupCommit``.) On SQLite, whose commit is neither a round trip nor an fsync
 (WAL, ``synchronous=NORMAL``), a scan is committed in the event loop when the process's
 SQLite write lock is free, and by the writer thread, which waits for it, when an ingest holds
 it. Another process's writer is waited for by SQLite's busy timeout (in the event loop, when
@@ -21,6 +24,7 @@ process's ingest). A scan is answered only after its commit.
 
 from __future__ import annotations
 
+import asyncio
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -30,14 +34,14 @@ from datetime import datetime
 
 from starlette.concurrency import run_in_threadpool
 
-from jointcheck.api.group_commit import GroupCommit
+from jointcheck.api.group_commit import GroupCommit, LoopGroupCommit
 from jointcheck.bootstrap import Registry
 from jointcheck.checkpoint.model import CheckRecord, ScreenResult, Station
 from jointcheck.checkpoint.runtime import Runtime, checkpoint_for
 from jointcheck.checkpoint.scan import MAX_FAMILY, Checkpoint, Decided
 from jointcheck.credentials.model import CodeColour, Verification
 from jointcheck.errors import InputError
-from jointcheck.store.checkpoint_scans import ScanStore
+from jointcheck.store.checkpoint_scans import AsyncScanStore, ScanStore
 from jointcheck.store.presentations import PURGE_LIMIT, SharedLedger, Showing
 
 Colours = Callable[[str], CodeColour | None]
@@ -81,6 +85,8 @@ class ServerScans:
         self._start = threading.Lock()
         self._next_purge = 0.0
         self._store = ScanStore(registry.engine)
+        self._async_store = None if self._sqlite else AsyncScanStore(registry.engine)
+        self._loop_writer: LoopGroupCommit[Pending] | None = None
 
     # Deciding --------------------------------------------------------------------------------
     def _verified(
@@ -154,8 +160,10 @@ class ServerScans:
                 self._write(pending, locked=True)
             finally:
                 self._sqlite_writes.release()
-        else:
+        elif self._sqlite:
             await self._group_commit().store(pending)
+        else:
+            await self._postgresql_writer().store(pending)
         return _done(pending)
 
     # Storing ---------------------------------------------------------------------------------
@@ -171,38 +179,83 @@ class ServerScans:
     def _lock(self, locked: bool) -> AbstractContextManager[object]:
         return self._sqlite_writes if self._sqlite and not locked else nullcontext()
 
+    def _postgresql_writer(self) -> LoopGroupCommit[Pending] | GroupCommit[Pending]:
+        """The event loop's group commit; the writer thread's for any other loop."""
+        if self._loop_writer is None:
+            self._loop_writer = LoopGroupCommit(self._write_async)
+        if self._loop_writer.loop is asyncio.get_running_loop():
+            return self._loop_writer
+        return self._group_commit()
+
     def _write(self, pending: Sequence[Pending], *, locked: bool = False) -> None:
         """Ask the ledger for PENDING's showings, make their records and screens, store the
         checks; one transaction. LOCKED: the caller holds the process's SQLite write lock."""
         now = self._clock()
         with self._lock(locked), self._store.transaction() as db:
-            showings = [
-                (n, index, Showing(p.street_code, p.place_id, shown.key, shown.until))
-                for n, p in enumerate(pending)
-                for index, shown in p.decided.shown
-            ]
-            at = max(p.decided.at for p in pending)
-            known = db.shown([s for _, _, s in showings], at)
-            duplicates: dict[int, list[int]] = {}
-            for (n, index, _), seen in zip(showings, known, strict=True):
-                if seen:
-                    duplicates.setdefault(n, []).append(index)
-            for n, p in enumerate(pending):
-                p.done = p.checkpoint.recorded(p.decided, duplicates.get(n, ()))
+            showings = _showings(pending)
+            _recorded(pending, showings, db.shown([s for _, _, s in showings], _latest(pending)))
             db.add_checks([_done_one(p)[0] for p in pending], now)
             db.commit()
-            if time.monotonic() >= self._next_purge:
+            if self._purge_due():
                 # Its own short transaction: a scan's commit does not wait for it.
-                self._next_purge = time.monotonic() + PURGE_EVERY_SECONDS
                 db.purge(now, PURGE_LIMIT)
                 db.commit()
         self._after_store(now)
+
+    async def _write_async(self, pending: Sequence[Pending]) -> None:
+        """The same on PostgreSQL's asynchronous connection, in the event loop."""
+        if self._async_store is None:
+            raise RuntimeError("no asynchronous connection on SQLite")
+        now = self._clock()
+        async with self._async_store.transaction() as db:
+            showings = _showings(pending)
+            known = await db.shown([s for _, _, s in showings], _latest(pending))
+            _recorded(pending, showings, known)
+            await db.add_checks([_done_one(p)[0] for p in pending], now)
+            await db.commit()
+            if self._purge_due():
+                await db.purge(now, PURGE_LIMIT)
+                await db.commit()
+        self._after_store(now)
+
+    def _purge_due(self) -> bool:
+        if time.monotonic() < self._next_purge:
+            return False
+        self._next_purge = time.monotonic() + PURGE_EVERY_SECONDS
+        return True
 
     def close(self) -> None:
         """Commit the scans still queued, stop the writer thread, give the connection back."""
         if self._writer is not None:
             self._writer.close()
         self._store.close()
+        if self._async_store is not None:
+            self._async_store.close()
+
+
+Shown = tuple[int, int, Showing]  # (scan in the batch, code in the scan, the showing)
+
+
+def _showings(pending: Sequence[Pending]) -> list[Shown]:
+    return [
+        (n, index, Showing(p.street_code, p.place_id, shown.key, shown.until))
+        for n, p in enumerate(pending)
+        for index, shown in p.decided.shown
+    ]
+
+
+def _latest(pending: Sequence[Pending]) -> datetime:
+    return max(p.decided.at for p in pending)
+
+
+def _recorded(pending: Sequence[Pending], showings: list[Shown], known: list[bool]) -> None:
+    """Make each scan's record and screen with what the ledger said of its codes."""
+    duplicates: dict[int, list[int]] = {}
+    for (n, index, _), seen in zip(showings, known, strict=True):
+        if seen:
+            duplicates.setdefault(n, []).append(index)
+    for n, p in enumerate(pending):
+        p.done = p.checkpoint.recorded(p.decided, duplicates.get(n, ()))
 
 
 def _looked_up(subjects: set[str], colour: Colours) -> Colours:

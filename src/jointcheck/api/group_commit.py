@@ -7,6 +7,10 @@ one write lock anyway. Here the requests hand their records to one writer thread
 everything that is waiting, writes it in one transaction and commits, then answers every
 request of the batch (one wake-up per event loop, not one per request). If the batch fails,
 its items are written again one by one, so that one bad item fails alone.
+
+``LoopGroupCommit`` does the same inside one event loop with an asynchronous write (psycopg's
+``AsyncConnection`` on PostgreSQL): no thread, no hand-over; while one transaction is on its
+way, the requests that arrive wait, and the next transaction takes them all.
 """
 
 from __future__ import annotations
@@ -15,7 +19,7 @@ import asyncio
 import contextlib
 import queue
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
@@ -141,3 +145,53 @@ class GroupCommit(Generic[T]):
             # A loop that has closed has nobody waiting any more.
             with contextlib.suppress(RuntimeError):
                 loop.call_soon_threadsafe(_settle, waiters)
+
+
+class LoopGroupCommit(Generic[T]):
+    """Batches of items written by the coroutine WRITE (one transaction per call), one batch at
+    a time, in the event loop the first request came from (``loop``)."""
+
+    def __init__(self, write: Callable[[Sequence[T]], Awaitable[None]]) -> None:
+        self._write = write
+        self.loop = asyncio.get_running_loop()
+        self._waiting: list[tuple[Sequence[T], asyncio.Future[None]]] = []
+        self._task: asyncio.Task[None] | None = None
+
+    async def store(self, items: Sequence[T]) -> None:
+        """Return once ITEMS are committed (raise what writing them raised). Only from
+        ``loop``."""
+        future: asyncio.Future[None] = self.loop.create_future()
+        self._waiting.append((items, future))
+        if self._task is None:
+            self._task = self.loop.create_task(self._run())
+        # A cancelled request does not cancel the write: its items are committed regardless.
+        await asyncio.shield(future)
+
+    async def _run(self) -> None:
+        try:
+            while self._waiting:
+                batch, self._waiting = self._waiting[:MAX_BATCH], self._waiting[MAX_BATCH:]
+                await self._commit(batch)
+        finally:
+            self._task = None
+
+    async def _commit(self, batch: list[tuple[Sequence[T], asyncio.Future[None]]]) -> None:
+        errors: list[BaseException | None] = [None] * len(batch)
+        try:
+            await self._write([item for items, _ in batch for item in items])
+        except Exception as exc:  # noqa: BLE001 - handed to the waiting requests
+            if len(batch) == 1:
+                errors[0] = exc
+            else:
+                for n, (items, _) in enumerate(batch):
+                    try:
+                        await self._write(items)
+                    except Exception as alone:  # noqa: BLE001 - handed to the waiting request
+                        errors[n] = alone
+        for (_, future), error in zip(batch, errors, strict=True):
+            if future.done():
+                continue  # the request went away (cancelled): its records are stored all the same
+            if error is not None:
+                future.set_exception(error)
+            else:
+                future.set_result(None)

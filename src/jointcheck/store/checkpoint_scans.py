@@ -15,17 +15,26 @@ from __future__ import annotations
 import functools
 import threading
 from collections import Counter
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Iterator, Sequence
+from contextlib import asynccontextmanager, contextmanager
 from datetime import date, datetime
 from typing import Any
 
+import psycopg
 from sqlalchemy import Engine
 
 from jointcheck.checkpoint.model import CheckRecord
 from jointcheck.store.checkpoint_ingest import COLUMNS, COUNT_COLUMNS, sqlite_row
 from jointcheck.store.checkpoint_repository import OUTCOME_COLUMN, check_row, daily_counts
-from jointcheck.store.presentations import Showing, purge_rows, shown_rows
+from jointcheck.store.presentations import (
+    Keyed,
+    Showing,
+    purge_rows,
+    purge_statement,
+    returned_keys,
+    shown_plan,
+    shown_rows,
+)
 
 CHUNK = 100  # checks per statement (25 parameters each)
 _NAMES = ", ".join(COLUMNS)
@@ -192,3 +201,70 @@ class ScanStore:
             proxy, self._proxy = self._proxy, None
         if proxy is not None:
             proxy.close()
+
+
+class AsyncScanConnection:
+    """One transaction's work on the kept asynchronous connection (PostgreSQL): the same
+    statements as ``ScanConnection``'s, awaited in the event loop."""
+
+    def __init__(self, conn: psycopg.AsyncConnection[Any]) -> None:
+        self._conn = conn
+
+    async def shown(self, showings: Sequence[Showing], at: datetime) -> list[bool]:
+        plan = shown_plan(True, showings, at)
+        new: set[Keyed] = set()
+        async with self._conn.cursor() as cursor:
+            for sql, params in plan.statements:
+                await cursor.execute(sql, params)
+                new |= returned_keys(await cursor.fetchall())
+        return plan.answer(new)
+
+    async def add_checks(self, records: Sequence[CheckRecord], now: datetime) -> None:
+        rows = [check_row(r, now) for r in records]
+        async with self._conn.cursor() as cursor:
+            for start in range(0, len(rows), CHUNK):
+                part = rows[start : start + CHUNK]
+                await cursor.execute(
+                    _pg_checks_and_counts(len(part)), [v for row in part for v in row]
+                )
+
+    async def purge(self, at: datetime, limit: int | None) -> int:
+        async with self._conn.cursor() as cursor:
+            await cursor.execute(*purge_statement(True, at, limit))
+            return int(cursor.rowcount)
+
+    async def commit(self) -> None:
+        await self._conn.commit()
+
+
+class AsyncScanStore:
+    """PostgreSQL: the asynchronous connection a server process keeps in its event loop for
+    storing its scans, one transaction at a time (the caller runs one at a time: a group
+    commit). No thread hand-over: the loop waits on the socket. A transaction that fails is
+    rolled back; if the connection itself is broken, the next one opens another."""
+
+    def __init__(self, engine: Engine) -> None:
+        url = engine.url.set(drivername="postgresql")
+        self._conninfo = url.render_as_string(hide_password=False)
+        self._conn: psycopg.AsyncConnection[Any] | None = None
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[AsyncScanConnection]:
+        conn = self._conn
+        if conn is None or conn.closed:
+            conn = self._conn = await psycopg.AsyncConnection.connect(self._conninfo)
+        try:
+            yield AsyncScanConnection(conn)
+        except BaseException:
+            try:
+                await conn.rollback()
+            except Exception:  # noqa: BLE001 - the connection is gone: open another next time
+                self._conn = None
+                conn.pgconn.finish()
+            raise
+
+    def close(self) -> None:
+        """Close the connection (from outside its event loop, or after it stopped)."""
+        conn, self._conn = self._conn, None
+        if conn is not None and not conn.closed:
+            conn.pgconn.finish()

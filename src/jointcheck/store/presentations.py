@@ -82,26 +82,35 @@ def _statement(rows: int, mark: str) -> str:
     )
 
 
-def shown_rows(
-    cursor: Any,  # noqa: ANN401 - a DBAPI cursor
-    postgresql: bool,
-    shown: Sequence[Showing],
-    at: datetime,
-) -> list[bool]:
-    """Record SHOWN (in the cursor's transaction); for each, whether it was already live at AT
-    (shown before and not expired). The same code twice in SHOWN: the second is a duplicate."""
+Keyed = tuple[str, int, bytes]
+
+
+@dataclass(frozen=True, slots=True)
+class ShownPlan:
+    """The statements that record a batch of showings, and how to read their answers."""
+
+    keyed: list[Keyed]
+    first: dict[Keyed, int]
+    statements: list[tuple[str, list[Any]]]
+
+    def answer(self, new: set[Keyed]) -> list[bool]:
+        """For each showing, whether it was already live (NEW: the keys the statements
+        returned, i.e. recorded now; the same code twice in a batch: the second is live)."""
+        return [self.first[key] != i or key not in new for i, key in enumerate(self.keyed)]
+
+
+def shown_plan(postgresql: bool, shown: Sequence[Showing], at: datetime) -> ShownPlan:
+    """The statements recording SHOWN at AT (see ``shown_rows``)."""
     keyed = [(s.street_code, s.place_id, nonce_hash(s.key)) for s in shown]
-    first: dict[tuple[str, int, bytes], int] = {}
+    first: dict[Keyed, int] = {}
     for i, key in enumerate(keyed):
         first.setdefault(key, i)
-    if not first:
-        return []
     mark = "%s" if postgresql else "?"
 
     def instant(value: datetime) -> Any:  # noqa: ANN401 - a driver's parameter
         return value if postgresql else _sqlite_instant(value)
 
-    new: set[tuple[str, int, bytes]] = set()
+    statements: list[tuple[str, list[Any]]] = []
     # In key order: two transactions recording overlapping batches lock rows in one order.
     unique = sorted(first.items())
     for start in range(0, len(unique), CHUNK):
@@ -110,9 +119,43 @@ def shown_rows(
         for key, i in part:
             params.extend((*key, instant(shown[i].until)))
         params.append(instant(at))
-        cursor.execute(_statement(len(part), mark), params)
-        new.update((s, int(p), bytes(h)) for s, p, h in cursor.fetchall())
-    return [first[key] != i or key not in new for i, key in enumerate(keyed)]
+        statements.append((_statement(len(part), mark), params))
+    return ShownPlan(keyed, first, statements)
+
+
+def returned_keys(found: Sequence[Sequence[Any]]) -> set[Keyed]:
+    return {(s, int(p), bytes(h)) for s, p, h in found}
+
+
+def shown_rows(
+    cursor: Any,  # noqa: ANN401 - a DBAPI cursor
+    postgresql: bool,
+    shown: Sequence[Showing],
+    at: datetime,
+) -> list[bool]:
+    """Record SHOWN (in the cursor's transaction); for each, whether it was already live at AT
+    (shown before and not expired). The same code twice in SHOWN: the second is a duplicate."""
+    plan = shown_plan(postgresql, shown, at)
+    new: set[Keyed] = set()
+    for sql, params in plan.statements:
+        cursor.execute(sql, params)
+        new |= returned_keys(cursor.fetchall())
+    return plan.answer(new)
+
+
+def purge_statement(postgresql: bool, at: datetime, limit: int | None) -> tuple[str, list[Any]]:
+    """The statement deleting the rows expired before AT (at most LIMIT of them)."""
+    mark = "%s" if postgresql else "?"
+    when = at if postgresql else _sqlite_instant(at)
+    if limit is None:
+        sql = f"DELETE FROM {TABLE} WHERE expires_at < {mark}"  # noqa: S608 - fixed names
+        return sql, [when]
+    sql = (
+        f"DELETE FROM {TABLE} WHERE (street_code, place_id, nonce_hash) IN "  # noqa: S608
+        f"(SELECT street_code, place_id, nonce_hash FROM {TABLE} "
+        f"WHERE expires_at < {mark} LIMIT {mark})"
+    )
+    return sql, [when, limit]
 
 
 def purge_rows(
@@ -122,19 +165,7 @@ def purge_rows(
     limit: int | None = None,
 ) -> int:
     """Delete the rows expired before AT (at most LIMIT of them); how many."""
-    mark = "%s" if postgresql else "?"
-    when = at if postgresql else _sqlite_instant(at)
-    if limit is None:
-        sql = f"DELETE FROM {TABLE} WHERE expires_at < {mark}"  # noqa: S608 - fixed names
-        params: list[Any] = [when]
-    else:
-        sql = (
-            f"DELETE FROM {TABLE} WHERE (street_code, place_id, nonce_hash) IN "  # noqa: S608
-            f"(SELECT street_code, place_id, nonce_hash FROM {TABLE} "
-            f"WHERE expires_at < {mark} LIMIT {mark})"
-        )
-        params = [when, limit]
-    cursor.execute(sql, params)
+    cursor.execute(*purge_statement(postgresql, at, limit))
     return int(cursor.rowcount)
 
 
