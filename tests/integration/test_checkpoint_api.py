@@ -396,12 +396,14 @@ def test_a_scan_meeting_an_ingest_on_sqlite_is_stored_by_the_writer_after_it(cli
     assert district.server.counts(device.place_id)["checks"] == 2
 
 
+@pytest.mark.parametrize(
+    "database_url", [pytest.param("postgres", marks=pytest.mark.postgres)], indirect=True
+)
 def test_scans_on_postgresql_are_committed_in_the_event_loop(client, district):
     """On PostgreSQL the scans of the app's event loop are stored by its group commit on the
     asynchronous connection (no writer thread), with the ledger asked in that transaction; a
     scan from outside the loop goes to the writer thread. All are stored and counted."""
-    if district.registry.engine.dialect.name != "postgresql":
-        pytest.skip("PostgreSQL's asynchronous connection")
+    assert district.registry.engine.dialect.name == "postgresql"
     device, auth = enroll(district)
     code = health_code(district)
     first = client.post("/api/checkpoint/scan", json={"codes": [code]}, headers=auth)
