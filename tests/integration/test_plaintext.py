@@ -26,7 +26,7 @@ from fastapi.testclient import TestClient
 
 from jointcheck.api.agent_transport import HttpTransport
 from jointcheck.api.app import create_app
-from jointcheck.api.checkpoint_service import BundleSource, CheckpointServer
+from jointcheck.api.checkpoint_service import CheckpointServer
 from jointcheck.bootstrap import DistrictKeyFiles, Registry, build_registry, ensure_district_keys
 from jointcheck.checkpoint.agent import Agent
 from jointcheck.checkpoint.model import Registration
@@ -36,7 +36,6 @@ from jointcheck.config import Settings
 from jointcheck.credentials import issue
 from jointcheck.credentials.keyfiles import read_signing_key, read_subject_key
 from jointcheck.credentials.model import CodeColour
-from jointcheck.policy import DEFAULT_PACK
 from jointcheck.registry import demo_data
 from jointcheck.registry.demo import DemoDistrict, DemoPerson, build_demo
 from jointcheck.registry.seeding import DemoSeeder
@@ -168,17 +167,7 @@ def entrance(registry: Registry) -> Iterator[Entrance]:
     settings = registry.settings
     ensure_district_keys(settings, NOW - timedelta(days=30), "370704")
     files = DistrictKeyFiles.of(settings)
-    server = CheckpointServer(
-        registry=registry,
-        source=BundleSource(
-            trust_list=files.trust_list,
-            revocations=files.revocations,
-            root_public=files.root_public,
-            root_private=files.root_private,
-            pack_id=DEFAULT_PACK,
-        ),
-        clock=lambda: NOW,
-    )
+    server = CheckpointServer.of(settings, registry, lambda: NOW)
     shop = _account(registry, "operator").place_id
     assert shop is not None
     _, token = server.enroll(_account(registry, "admin"), shop, "", "plaintext test")

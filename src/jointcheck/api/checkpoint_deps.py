@@ -7,17 +7,15 @@ run in it.
 
 from __future__ import annotations
 
-from datetime import timedelta
 from http import HTTPStatus
 from typing import Annotated
 
 from fastapi import Depends, Request
 from starlette.concurrency import run_in_threadpool
 
-from jointcheck.api.checkpoint_service import BundleSource, CheckpointServer
+from jointcheck.api.checkpoint_service import CheckpointServer
 from jointcheck.api.deps import AppServices, csrf_header_checked, get_registry
 from jointcheck.api.errors import ApiError
-from jointcheck.bootstrap import DistrictKeyFiles
 from jointcheck.policy import DEFAULT_PACK
 from jointcheck.store.checkpoint_repository import Device
 
@@ -38,19 +36,11 @@ async def checkpoint_server(request: Request) -> CheckpointServer:
     server = services.extras.get(SERVER_KEY)
     if isinstance(server, CheckpointServer):
         return server
-    settings = services.settings
-    files = DistrictKeyFiles.of(settings)
-    server = CheckpointServer(
-        registry=get_registry(services),
-        source=BundleSource(
-            trust_list=files.trust_list,
-            revocations=files.revocations,
-            root_public=files.root_public,
-            root_private=files.root_private,
-            pack_id=str(services.extras.get("pack_id", DEFAULT_PACK)),
-        ),
-        clock=services.clock,
-        clock_skew=timedelta(seconds=settings.clock_skew_seconds),
+    server = CheckpointServer.of(
+        services.settings,
+        get_registry(services),
+        services.clock,
+        str(services.extras.get("pack_id", DEFAULT_PACK)),
     )
     services.extras[SERVER_KEY] = server
     # At shutdown, the scans still queued are committed before the store closes.

@@ -25,7 +25,7 @@ from jointcheck.api.checkpoint_batch import in_own_name, of_own_checks, row_ids,
 from jointcheck.api.checkpoint_lookup import lookup_id_document
 from jointcheck.api.checkpoint_scan import ServerScans, ledger_for
 from jointcheck.api.ttl_cache import TtlCache
-from jointcheck.bootstrap import Registry
+from jointcheck.bootstrap import DistrictKeyFiles, Registry
 from jointcheck.checkpoint.bundle import (
     Bundle,
     accept_bundle,
@@ -48,10 +48,11 @@ from jointcheck.checkpoint.registration import override, register
 from jointcheck.checkpoint.runtime import Runtime, checkpoint_for, open_runtime
 from jointcheck.checkpoint.scan import Checkpoint
 from jointcheck.checkpoint.sealing import DeviceSealer
+from jointcheck.config import Settings
 from jointcheck.credentials.keyfiles import read_signing_key
 from jointcheck.credentials.model import CodeColour
 from jointcheck.errors import ConfigError, InputError, StoreError
-from jointcheck.policy import load_shipped, shipped_pack_text
+from jointcheck.policy import DEFAULT_PACK, load_shipped, shipped_pack_text
 from jointcheck.security.ports import AuditAction
 from jointcheck.security.roles import PLACE_ROLES, TREE_ROLES, Principal, Role
 from jointcheck.store.checkpoint_devices import (
@@ -113,6 +114,14 @@ class BundleSource:
     root_private: Path
     pack_id: str
 
+    @classmethod
+    def of(cls, settings: Settings, pack_id: str = DEFAULT_PACK) -> BundleSource:
+        """The district's key files under the deployment's var directory, and pack PACK_ID."""
+        files = DistrictKeyFiles.of(settings)
+        return cls(
+            files.trust_list, files.revocations, files.root_public, files.root_private, pack_id
+        )
+
 
 def device_principal(device: Device) -> Principal:
     return Principal(
@@ -143,6 +152,22 @@ class CheckpointServer:
     _devices: TtlCache[bytes, Device] = field(init=False)
     # What this process last wrote of each device's last seen time and skew (see _touch).
     _seen: dict[str, tuple[datetime, int | None]] = field(default_factory=dict)
+
+    @classmethod
+    def of(
+        cls,
+        settings: Settings,
+        registry: Registry,
+        clock: Callable[[], datetime],
+        pack_id: str = DEFAULT_PACK,
+    ) -> CheckpointServer:
+        """The server of a deployment: its district keys, its pack, its clock-skew allowance."""
+        return cls(
+            registry=registry,
+            source=BundleSource.of(settings, pack_id),
+            clock=clock,
+            clock_skew=timedelta(seconds=settings.clock_skew_seconds),
+        )
 
     def __post_init__(self) -> None:
         self._devices = _devices_of(self.registry)

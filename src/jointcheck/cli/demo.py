@@ -119,9 +119,7 @@ def _demo_device_token(settings: Settings, registry: Registry, district: DemoDis
     The token is shown only at enrollment, so the demo keeps it in var/secrets to print the
     same entrance link at every start.
     """
-    from jointcheck.api.checkpoint_service import BundleSource, CheckpointServer
-    from jointcheck.bootstrap import DistrictKeyFiles
-    from jointcheck.policy import DEFAULT_PACK
+    from jointcheck.api.checkpoint_service import CheckpointServer
 
     path = settings.secrets_dir / DEMO_DEVICE_TOKEN
     if path.is_file():
@@ -131,18 +129,7 @@ def _demo_device_token(settings: Settings, registry: Registry, district: DemoDis
     if principal is None or principal.place_id is None:
         return ""
     place = registry.places.get(principal, principal.place_id)
-    files = DistrictKeyFiles.of(settings)
-    server = CheckpointServer(
-        registry=registry,
-        source=BundleSource(
-            trust_list=files.trust_list,
-            revocations=files.revocations,
-            root_public=files.root_public,
-            root_private=files.root_private,
-            pack_id=DEFAULT_PACK,
-        ),
-        clock=lambda: datetime.now(UTC),
-    )
+    server = CheckpointServer.of(settings, registry, lambda: datetime.now(UTC))
     entrance = place.entrances[0].name if place is not None and place.entrances else ""
     _, token = server.enroll(principal, principal.place_id, entrance, "demo entrance")
     path.touch(mode=0o600)

@@ -97,23 +97,9 @@ def _open() -> tuple[Settings, Registry]:
 
 
 def _server(settings: Settings, registry: Registry) -> CheckpointServer:
-    from jointcheck.api.checkpoint_service import BundleSource, CheckpointServer
-    from jointcheck.bootstrap import DistrictKeyFiles
-    from jointcheck.policy import DEFAULT_PACK
+    from jointcheck.api.checkpoint_service import CheckpointServer
 
-    files = DistrictKeyFiles.of(settings)
-    return CheckpointServer(
-        registry=registry,
-        source=BundleSource(
-            trust_list=files.trust_list,
-            revocations=files.revocations,
-            root_public=files.root_public,
-            root_private=files.root_private,
-            pack_id=DEFAULT_PACK,
-        ),
-        clock=lambda: datetime.now(UTC),
-        clock_skew=timedelta(seconds=settings.clock_skew_seconds),
-    )
+    return CheckpointServer.of(settings, registry, lambda: datetime.now(UTC))
 
 
 def _office(admin_code: str) -> Principal:
