@@ -82,6 +82,18 @@ def _statement(rows: int, mark: str) -> str:
     )
 
 
+# PostgreSQL: the rows as one array per column, so the text is the same for any number of
+# rows (psycopg converts it once and prepares it after a few runs; see checkpoint_scans).
+# WITH ORDINALITY and ORDER BY keep the rows in the key order they were given in.
+_PG_STATEMENT = (
+    f"INSERT INTO {TABLE} (street_code, place_id, nonce_hash, expires_at) "  # noqa: S608
+    "SELECT s, p, h, e FROM unnest(%s::text[], %s::int4[], %s::bytea[], %s::timestamptz[]) "
+    "WITH ORDINALITY AS u(s, p, h, e, n) ORDER BY n "
+    "ON CONFLICT (street_code, place_id, nonce_hash) DO UPDATE SET "
+    f"expires_at = excluded.expires_at WHERE {TABLE}.expires_at < %s "
+    "RETURNING street_code, place_id, nonce_hash"
+)
+
 Keyed = tuple[str, int, bytes]
 
 
@@ -113,6 +125,16 @@ def shown_plan(postgresql: bool, shown: Sequence[Showing], at: datetime) -> Show
     statements: list[tuple[str, list[Any]]] = []
     # In key order: two transactions recording overlapping batches lock rows in one order.
     unique = sorted(first.items())
+    if postgresql:
+        if unique:
+            columns: list[list[Any]] = [[], [], [], []]
+            for (street, place, hashed), i in unique:
+                columns[0].append(street)
+                columns[1].append(place)
+                columns[2].append(hashed)
+                columns[3].append(shown[i].until)
+            statements.append((_PG_STATEMENT, [*columns, at]))
+        return ShownPlan(keyed, first, statements)
     for start in range(0, len(unique), CHUNK):
         part = unique[start : start + CHUNK]
         params: list[Any] = []
