@@ -105,3 +105,32 @@ def test_the_bulk_path_and_the_scan_path_count_the_same(district: District) -> N
         tally[5] += int(r.stale)
     assert scan == {k: tuple(v) for k, v in expected.items()}
     assert sum(v[0] for v in scan.values()) == 110
+
+
+def test_batches_of_every_size_are_stored_and_counted_alike(district: District) -> None:
+    """One or two checks go as a list of rows, more (on PostgreSQL) as one array per column:
+    the same rows and counts as the bulk path, a re-sent check stored and counted once."""
+    d = district
+    now = NOW + timedelta(days=2)
+    batches = [_records(d, 0, 1), _records(d, 0, 2), _records(d, 1, 3), _records(d, 3, 30)]
+    for batch in batches:
+        with d.registry.uow() as uow:
+            SqlCheckpoint(uow.session).add_checks(batch, now)
+            uow.commit()
+    bulk = _counts(d)
+    with d.registry.uow() as uow:
+        bulk_rows = sorted(tuple(r) for r in uow.session.execute(select(CheckEventRow.__table__)))
+    _clear(d)
+    store = ScanStore(d.registry.engine)
+    try:
+        for batch in batches:
+            with store.transaction() as db:
+                db.add_checks(batch, now)
+                db.commit()
+    finally:
+        store.close()
+    assert _counts(d) == bulk
+    assert sum(v[0] for v in bulk.values()) == 33
+    with d.registry.uow() as uow:
+        rows = sorted(tuple(r) for r in uow.session.execute(select(CheckEventRow.__table__)))
+    assert rows == bulk_rows

@@ -139,3 +139,29 @@ def test_two_processes_publishing_the_first_bundle_at_once_both_serve_it(distric
     monkeypatch.setattr(CheckpointServer, "publish", racing)
     assert second.bundle_document().version == 1
     assert first.bundle_document().version == 1
+
+
+@pytest.mark.parametrize("size", [2, 12, 13, 40])
+def test_a_batch_of_any_size_is_answered_showing_by_showing(district, size):
+    """Small batches go as a list of rows, large ones (on PostgreSQL) as one array per column:
+    the same answers either way, the same code twice in the batch a duplicate the second
+    time, a live showing a duplicate, an expired one a first showing again."""
+    registry, now = district.registry, district.now()
+    street, place = "370704001", district.place_id
+
+    def showing(i: int, minutes: int) -> Showing:
+        return Showing(street, place, f"p:hc-{i}:n", now + timedelta(minutes=minutes))
+
+    with registry.uow() as uow:
+        # Even codes live for 5 minutes, odd ones expire after 1.
+        first = [showing(i, 5 if i % 2 == 0 else 1) for i in range(size)]
+        assert record_shown(uow.session, first, now) == [False] * size
+        uow.commit()
+    later = now + timedelta(minutes=2)
+    batch = [showing(i, 7) for i in range(size)] + [showing(size, 7), showing(size, 7)]
+    expected = [i % 2 == 0 for i in range(size)] + [False, True]
+    with registry.uow() as uow:
+        assert record_shown(uow.session, batch, later) == expected
+        uow.commit()
+    with registry.uow() as uow:
+        assert uow.session.scalar(select(func.count()).select_from(PresentationRow)) == size + 1

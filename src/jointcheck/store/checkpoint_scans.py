@@ -63,14 +63,23 @@ def _upsert_counts(mark: str) -> str:
     )
 
 
-def _pg_checks_and_counts() -> str:
+# psycopg caches its conversion of a statement's text only up to this many parameters.
+PG_CACHED_PARAMS = 50
+_PG_VALUES_ROWS = PG_CACHED_PARAMS // len(COLUMNS)
+
+
+@functools.cache
+def _pg_checks_and_counts(rows: int) -> str:
     """PostgreSQL: the checks and their counts in one statement (a data-modifying CTE): one
-    round trip fewer per batch; the counts add exactly what the insert returned. The checks go
-    as one array per column (``unnest``), so the text is the same for any number of rows:
-    psycopg converts it once and prepares it after a few runs (``prepare_threshold``). With a
-    ``VALUES`` list per row count, a batch of three or more was parsed again every time (over
-    50 parameters psycopg does not cache the conversion): 1.6 ms of the client's CPU a batch
-    of 16, growing with the batch, just when a queue builds up."""
+    round trip fewer per batch; the counts add exactly what the insert returned.
+
+    ROWS: a ``VALUES`` list of that many rows; 0: one array per column (``unnest``), the same
+    text for any number of rows. psycopg converts a text of at most 50 parameters once, and
+    prepares a text run often enough (``prepare_threshold``); a ``VALUES`` list of three or
+    more rows was parsed again every time (1.6 ms of the client's CPU for a batch of 16,
+    growing with the batch, just when a queue builds up), so those go as arrays. One or two
+    rows (most batches at 500 checks/s) stay a ``VALUES`` list: the arrays' adaptation costs
+    more than a cached conversion of 25 or 50 parameters."""
     outcome_of = {column: outcome.value for outcome, column in OUTCOME_COLUMN.items()}
     tallies = []
     for column in COUNT_COLUMNS:
@@ -82,10 +91,14 @@ def _pg_checks_and_counts() -> str:
             tallies.append("count(*) FILTER (WHERE stale)")
         else:
             tallies.append("0")
-    arrays = ", ".join(f"%s::{kind}[]" for kind in PG_TYPES)
+    if rows:
+        one = "(" + ", ".join("%s" for _ in COLUMNS) + ")"
+        source = "VALUES " + ", ".join(one for _ in range(rows))
+    else:
+        arrays = ", ".join(f"%s::{kind}[]" for kind in PG_TYPES)
+        source = f"SELECT * FROM unnest({arrays})"  # noqa: S608 - fixed types
     return (
-        f"WITH new AS (INSERT INTO check_events ({_NAMES}) "  # noqa: S608 - fixed names
-        f"SELECT * FROM unnest({arrays})"
+        f"WITH new AS (INSERT INTO check_events ({_NAMES}) {source}"  # noqa: S608 - fixed names
         " ON CONFLICT DO NOTHING RETURNING street_code, day, place_id, outcome, stale) "
         "INSERT INTO checkpoint_daily_counts (street_code, day, place_id, "
         + ", ".join(COUNT_COLUMNS)
@@ -98,12 +111,11 @@ def _pg_checks_and_counts() -> str:
     )
 
 
-_PG_CHECKS_AND_COUNTS = _pg_checks_and_counts()
-
-
-def _pg_columns(rows: Sequence[tuple[Any, ...]]) -> list[list[Any]]:
-    """ROWS as one list per column (the parameters of ``_PG_CHECKS_AND_COUNTS``)."""
-    return [list(column) for column in zip(*rows, strict=True)]
+def pg_checks(rows: Sequence[tuple[Any, ...]]) -> tuple[str, list[Any]]:
+    """The statement storing ROWS (at least one) on PostgreSQL, and its parameters."""
+    if len(rows) <= _PG_VALUES_ROWS:
+        return _pg_checks_and_counts(len(rows)), [v for row in rows for v in row]
+    return _pg_checks_and_counts(0), [list(column) for column in zip(*rows, strict=True)]
 
 
 class ScanConnection:
@@ -129,7 +141,7 @@ class ScanConnection:
             if rows:
                 cursor = self._raw.cursor()
                 try:
-                    cursor.execute(_PG_CHECKS_AND_COUNTS, _pg_columns(rows))
+                    cursor.execute(*pg_checks(rows))
                 finally:
                     cursor.close()
             return
@@ -233,7 +245,7 @@ class AsyncScanConnection:
         rows = [check_row(r, now) for r in records]
         if rows:
             async with self._conn.cursor() as cursor:
-                await cursor.execute(_PG_CHECKS_AND_COUNTS, _pg_columns(rows))
+                await cursor.execute(*pg_checks(rows))
 
     async def purge(self, at: datetime, limit: int | None) -> None:
         """Delete showings expired before AT, at most LIMIT (sent with the next commit)."""

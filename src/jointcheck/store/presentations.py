@@ -82,9 +82,10 @@ def _statement(rows: int, mark: str) -> str:
     )
 
 
-# PostgreSQL: the rows as one array per column, so the text is the same for any number of
-# rows (psycopg converts it once and prepares it after a few runs; see checkpoint_scans).
+# PostgreSQL, more rows than a VALUES list whose conversion psycopg caches (50 parameters):
+# one array per column, the same text for any number of rows (see checkpoint_scans).
 # WITH ORDINALITY and ORDER BY keep the rows in the key order they were given in.
+_PG_VALUES_ROWS = (50 - 1) // 4
 _PG_STATEMENT = (
     f"INSERT INTO {TABLE} (street_code, place_id, nonce_hash, expires_at) "  # noqa: S608
     "SELECT s, p, h, e FROM unnest(%s::text[], %s::int4[], %s::bytea[], %s::timestamptz[]) "
@@ -125,15 +126,14 @@ def shown_plan(postgresql: bool, shown: Sequence[Showing], at: datetime) -> Show
     statements: list[tuple[str, list[Any]]] = []
     # In key order: two transactions recording overlapping batches lock rows in one order.
     unique = sorted(first.items())
-    if postgresql:
-        if unique:
-            columns: list[list[Any]] = [[], [], [], []]
-            for (street, place, hashed), i in unique:
-                columns[0].append(street)
-                columns[1].append(place)
-                columns[2].append(hashed)
-                columns[3].append(shown[i].until)
-            statements.append((_PG_STATEMENT, [*columns, at]))
+    if postgresql and len(unique) > _PG_VALUES_ROWS:
+        columns: list[list[Any]] = [[], [], [], []]
+        for (street, place, hashed), i in unique:
+            columns[0].append(street)
+            columns[1].append(place)
+            columns[2].append(hashed)
+            columns[3].append(shown[i].until)
+        statements.append((_PG_STATEMENT, [*columns, at]))
         return ShownPlan(keyed, first, statements)
     for start in range(0, len(unique), CHUNK):
         part = unique[start : start + CHUNK]
