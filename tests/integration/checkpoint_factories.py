@@ -22,6 +22,8 @@ from jointcheck.credentials.keyfiles import kid_for_spki, write_signing_key
 from jointcheck.credentials.keys import Role
 from jointcheck.credentials.model import CodeColour
 from jointcheck.registry.model import Entrance, Place
+from jointcheck.security.roles import Principal
+from jointcheck.security.roles import Role as AccountRole
 
 NOW = datetime(2021, 9, 6, 2, 0, tzinfo=UTC)  # 10:00 in Fangzi
 DISTRICT, COMMUNITY, OTHER_COMMUNITY = "370704", "370704001001", "370704002001"
@@ -142,3 +144,13 @@ def vaccination(d: District, holder: issue.Holder = HOLDER, dose: int = 2) -> st
     return issue.issue_vaccination(
         issue.IssuingKey.of(VACCINATION), d.subject_key, holder, payload, issued_at=d.now()
     )
+
+
+# The district administrator the checkpoint tests enroll their devices as.
+ADMIN = Principal(1, "admin", AccountRole.DISTRICT_ADMIN, "370704")
+
+
+def enroll(district: District, place_id: int | None = None, entrance: str = "north"):
+    """A device enrolled at PLACE_ID (the district's place), and its bearer-token header."""
+    device, token = district.server.enroll(ADMIN, place_id or district.place_id, entrance, "t")
+    return device, {"authorization": f"Bearer {token}"}

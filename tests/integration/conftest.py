@@ -21,8 +21,11 @@ from types import ModuleType
 from urllib.parse import quote
 
 import pytest
+from checkpoint_factories import District, make_district
+from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, inspect, text
 
+from jointcheck.api.app import create_app
 from jointcheck.bootstrap import Registry, build_registry
 from jointcheck.config import Settings
 from jointcheck.registry.model import AdminLevel, AdminUnit
@@ -195,3 +198,16 @@ def principal(registry: Registry, tree: SmallTree) -> PrincipalFactory:
         return Principal(account_id, username, role, scope_code, place_id, person_id)
 
     return make
+
+
+@pytest.fixture
+def district(settings: Settings, registry: Registry, tree: SmallTree) -> District:
+    """The checkpoint tests' district (checkpoint_factories): places, keys, trust and a server."""
+    return make_district(settings, registry)
+
+
+@pytest.fixture
+def client(district: District) -> Iterator[TestClient]:
+    """The app over DISTRICT, its lifespan running (so its database pool is closed after)."""
+    with TestClient(create_app(district.settings, clock=district.now)) as c:
+        yield c

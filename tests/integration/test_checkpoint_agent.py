@@ -4,17 +4,16 @@ no network, keeps what it decided, and the server ends with every check exactly 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from checkpoint_factories import (
+    ADMIN,
     ROOT,
     ROOT_FINGERPRINT,
     District,
     health_code,
-    make_district,
     vaccination,
     write_root,
 )
@@ -26,7 +25,6 @@ from typer.testing import CliRunner
 from jointcheck.api import agent_transport
 from jointcheck.api.agent_app import create_agent_app
 from jointcheck.api.agent_transport import HttpTransport
-from jointcheck.api.app import create_app
 from jointcheck.checkpoint.agent import Agent
 from jointcheck.checkpoint.bundle import root_fingerprint
 from jointcheck.checkpoint.model import Registration
@@ -38,10 +36,8 @@ from jointcheck.cli import checkpoint as checkpoint_cli
 from jointcheck.cli.main import app as cli_app
 from jointcheck.credentials.model import CodeColour
 from jointcheck.errors import InputError, TrustListError
-from jointcheck.security.roles import Principal, Role
 from jointcheck.store.checkpoint_models import CheckEventRow, DeviceRow
 
-ADMIN = Principal(1, "admin", Role.DISTRICT_ADMIN, "370704")
 PERSON = Registration(
     name="王小明", id_number="11010519491231002X", phone="13812345678", purpose="探亲"
 )
@@ -56,17 +52,6 @@ class Switchable(HttpTransport):
         if not self.up:
             raise Unreachable("network down")
         return super()._call(method, path, **kwargs)
-
-
-@pytest.fixture
-def district(settings, registry, tree) -> District:
-    return make_district(settings, registry)
-
-
-@pytest.fixture
-def client(district: District) -> Iterator[TestClient]:
-    with TestClient(create_app(district.settings, clock=district.now)) as c:
-        yield c
 
 
 def make_agent(district: District, client: TestClient, folder: Path) -> tuple[Agent, Switchable]:

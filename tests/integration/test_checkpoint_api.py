@@ -6,45 +6,24 @@ from __future__ import annotations
 import threading
 import time
 import uuid
-from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from checkpoint_factories import (
+    ADMIN,
     HOLDER,
     District,
+    enroll,
     health_code,
-    make_district,
     vaccination,
 )
-from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from jointcheck.api.app import create_app
 from jointcheck.api.checkpoint_schemas import MAX_BATCH
 from jointcheck.credentials.model import CodeColour
 from jointcheck.security.roles import Principal, Role
 from jointcheck.store.checkpoint_models import RegistrationEventRow
 from jointcheck.store.models import AuditRow
-
-ADMIN = Principal(1, "admin", Role.DISTRICT_ADMIN, "370704")
-
-
-@pytest.fixture
-def district(settings, registry, tree) -> District:
-    return make_district(settings, registry)
-
-
-@pytest.fixture
-def client(district: District) -> Iterator[TestClient]:
-    app = create_app(district.settings, clock=district.now)
-    with TestClient(app) as c:
-        yield c
-
-
-def enroll(district: District, place_id: int | None = None, entrance: str = "north"):
-    device, token = district.server.enroll(ADMIN, place_id or district.place_id, entrance, "t")
-    return device, {"authorization": f"Bearer {token}"}
 
 
 def check_event(device, district: District, **changes) -> dict:

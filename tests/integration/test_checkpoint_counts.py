@@ -6,8 +6,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import pytest
-from checkpoint_factories import COMMUNITY, NOW, OTHER_COMMUNITY, District, make_district
+from checkpoint_factories import COMMUNITY, NOW, OTHER_COMMUNITY, District
 from sqlalchemy import delete, select
 
 from jointcheck.checkpoint.model import CheckRecord, Outcome
@@ -17,11 +16,6 @@ from jointcheck.store.checkpoint_repository import SqlCheckpoint
 from jointcheck.store.checkpoint_scans import ScanStore
 
 OUTCOMES = (Outcome.ADMIT, Outcome.ADMIT, Outcome.PERSUADE, Outcome.DENY, Outcome.ADMIT_REGISTERED)
-
-
-@pytest.fixture
-def district(settings, registry, tree) -> District:
-    return make_district(settings, registry)
 
 
 def _records(d: District, first: int, count: int) -> list[CheckRecord]:

@@ -24,19 +24,17 @@ from pathlib import Path
 import httpx
 import pytest
 import uvicorn
-from checkpoint_factories import ROOT_FINGERPRINT, health_code, make_district, vaccination
+from checkpoint_factories import ADMIN, ROOT_FINGERPRINT, health_code, make_district, vaccination
 from sqlalchemy import select
 
 from jointcheck.api.app import create_app
 from jointcheck.cli import checkpoint as checkpoint_cli
 from jointcheck.config import Settings
-from jointcheck.security.roles import Principal, Role
 from jointcheck.store.checkpoint_models import CheckEventRow
 
 pytestmark = pytest.mark.slow
 
 KILLS = 50
-ADMIN = Principal(1, "admin", Role.DISTRICT_ADMIN, "370704")
 
 
 def free_port() -> int:

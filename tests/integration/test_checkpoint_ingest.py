@@ -11,12 +11,11 @@ from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
-from checkpoint_factories import District, make_district
+from checkpoint_factories import District, enroll
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from jointcheck.api.checkpoint_schemas import EVENTS_BODY_LIMIT
-from jointcheck.security.roles import Principal, Role
 from jointcheck.store.checkpoint_ingest import FEW
 from jointcheck.store.checkpoint_models import (
     CheckEventRow,
@@ -25,28 +24,8 @@ from jointcheck.store.checkpoint_models import (
 )
 from jointcheck.store.models import AuditRow
 
-ADMIN = Principal(1, "admin", Role.DISTRICT_ADMIN, "370704")
 OUTCOMES = ("ADMIT", "PERSUADE", "DENY", "ADMIT")
 BIG = 3 * FEW  # more than FEW: the bulk path
-
-
-@pytest.fixture
-def district(settings, registry, tree) -> District:
-    return make_district(settings, registry)
-
-
-@pytest.fixture
-def client(district: District) -> Iterator[TestClient]:
-    from jointcheck.api.app import create_app
-
-    app = create_app(district.settings, clock=district.now)
-    with TestClient(app) as c:
-        yield c
-
-
-def enroll(district: District, place_id: int | None = None, entrance: str = "north"):
-    device, token = district.server.enroll(ADMIN, place_id or district.place_id, entrance, "t")
-    return device, {"authorization": f"Bearer {token}"}
 
 
 def check(device, district: District, i: int = 0, **changes) -> dict:

@@ -10,13 +10,12 @@ from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
-from checkpoint_factories import District, health_code, make_district
+from checkpoint_factories import ADMIN, District, health_code
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from jointcheck.api.app import create_app
 from jointcheck.api.checkpoint_service import CheckpointServer
-from jointcheck.security.roles import Principal, Role
 from jointcheck.store.checkpoint_repository import SqlCheckpoint
 from jointcheck.store.presentations import (
     PresentationRow,
@@ -26,13 +25,7 @@ from jointcheck.store.presentations import (
     record_shown,
 )
 
-ADMIN = Principal(1, "admin", Role.DISTRICT_ADMIN, "370704")
 DUPLICATE = "DUPLICATE_PRESENTATION"
-
-
-@pytest.fixture
-def district(settings, registry, tree) -> District:
-    return make_district(settings, registry)
 
 
 @pytest.fixture

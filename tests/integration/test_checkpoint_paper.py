@@ -3,34 +3,17 @@ warning for the same sheet shown again, and the authority's current colour over 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
 
-import pytest
-from checkpoint_factories import HEALTH, HOLDER, District, make_district, vaccination
+from checkpoint_factories import ADMIN, HEALTH, HOLDER, District, vaccination
 from fastapi.testclient import TestClient
 
-from jointcheck.api.app import create_app
 from jointcheck.checkpoint.model import CheckRecord
 from jointcheck.credentials import issue
 from jointcheck.credentials.model import CodeColour
 from jointcheck.registry.persons import Enrollment
-from jointcheck.security.roles import Principal, Role
+from jointcheck.security.roles import Role
 from jointcheck.store.checkpoint_repository import SqlCheckpoint
-
-ADMIN = Principal(1, "admin", Role.DISTRICT_ADMIN, "370704")
-
-
-@pytest.fixture
-def district(settings, registry, tree) -> District:
-    return make_district(settings, registry)
-
-
-@pytest.fixture
-def client(district: District) -> Iterator[TestClient]:
-    app = create_app(district.settings, clock=district.now)
-    with TestClient(app) as c:
-        yield c
 
 
 def _paper(d: District, colour: CodeColour, printed_hours_ago: int) -> str:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from checkpoint_factories import ROOT_FINGERPRINT, District, make_district
+from checkpoint_factories import ROOT_FINGERPRINT, District
 from fastapi.testclient import TestClient
 
 from jointcheck.api.app import create_app
@@ -15,11 +15,6 @@ from jointcheck.web.session import CSRF_HEADER
 from web_factories import add_account, csrf_of, sign_in
 
 PASSWORD = "correct horse battery"
-
-
-@pytest.fixture
-def district(settings, registry, tree) -> District:
-    return make_district(settings, registry)
 
 
 @pytest.fixture

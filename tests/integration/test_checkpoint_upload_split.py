@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from checkpoint_factories import ROOT_FINGERPRINT, District, health_code, make_district
+from checkpoint_factories import ADMIN, ROOT_FINGERPRINT, District, health_code
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
@@ -26,10 +26,8 @@ from jointcheck.checkpoint.model import Registration
 from jointcheck.checkpoint.outbox import Outbox
 from jointcheck.checkpoint.sealing import DeviceSealer
 from jointcheck.checkpoint.sync import BATCH_SIZE, TOO_LARGE, BatchAnswer
-from jointcheck.security.roles import Principal, Role
 from jointcheck.store.checkpoint_models import CheckEventRow, RegistrationEventRow
 
-ADMIN = Principal(1, "admin", Role.DISTRICT_ADMIN, "370704")
 LIMIT = 256 * 1024
 PEOPLE = 334  # three events each (the persuaded check, the registered one, the registration)
 
@@ -65,11 +63,6 @@ class Recording(HttpTransport):
         if response.status_code == 413:
             self.too_large += 1
         return response
-
-
-@pytest.fixture
-def district(settings, registry, tree) -> District:
-    return make_district(settings, registry)
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from datetime import timedelta
 from html import unescape
 
 import pytest
-from checkpoint_factories import ROOT_FINGERPRINT, District, make_district
+from checkpoint_factories import ROOT_FINGERPRINT, District
 from fastapi.testclient import TestClient
 
 from jointcheck.api.app import create_app
@@ -20,11 +20,6 @@ from web_factories import add_account, csrf_of, sign_in
 
 PASSWORD = "correct horse battery"
 MALL, HOME = "百货大楼", "敬老院"  # street 1's mall, street 2's nursing home (checkpoint_factories)
-
-
-@pytest.fixture
-def district(settings, registry, tree) -> District:
-    return make_district(settings, registry)
 
 
 @pytest.fixture
