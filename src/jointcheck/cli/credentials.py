@@ -22,10 +22,11 @@ from rich.console import Console
 
 from jointcheck.cli import credential_view
 from jointcheck.cli.trust import faults_exit_2, load_signing_key
+from jointcheck.config import load_settings
 from jointcheck.credentials import issue, keyfiles, qrimage, revocation, trust
 from jointcheck.credentials.keys import NoRevocations, Revocations, Role, TrustedKey
 from jointcheck.credentials.model import CodeColour, Verification
-from jointcheck.credentials.native import CATEGORIES
+from jointcheck.credentials.native import CATEGORIES, DEFAULT_HEALTH_CODE_TTL
 from jointcheck.credentials.replay import PresentationLedger
 from jointcheck.credentials.shc import verify_shc_chunks
 from jointcheck.credentials.shc_numeric import group_chunks
@@ -77,6 +78,18 @@ def _emit(text: str, out: Path | None, text_out: Path | None) -> None:
         typer.echo(text)
 
 
+def _health_code_ttl(ttl: int | None, *, paper: bool) -> timedelta:
+    """A dynamic code lives minutes (a screenshot goes stale); a paper code cannot refresh, so
+    it lives the deployment's paper lifetime, as the holder page's print (issue 4, R14)."""
+    if not paper:
+        return DEFAULT_HEALTH_CODE_TTL if ttl is None else timedelta(seconds=ttl)
+    if ttl is not None:
+        raise InputError(
+            "--ttl is for the dynamic code; a paper code lives JOINTCHECK_PAPER_CODE_TTL_HOURS"
+        )
+    return timedelta(hours=load_settings().paper_code_ttl_hours)
+
+
 _KEY = typer.Option(None, "--key", help="issuer private key (0600 PEM)")
 _KEY_ENV = typer.Option(None, "--key-env", help="variable holding the issuer key PEM")
 _SUBJECT_KEY = typer.Option(None, "--subject-key", help="district subject key (0600)")
@@ -95,7 +108,15 @@ def issue_health_code(  # Typer passes options by keyword
     *,
     colour: CodeColour = typer.Option(..., "--colour", help="green | yellow | red"),
     reason: str = typer.Option("", "--reason", help="why not green (shown at the checkpoint)"),
-    ttl: int = typer.Option(180, "--ttl", min=10, max=3600, help="seconds the code is valid"),
+    ttl: int | None = typer.Option(
+        None, "--ttl", min=10, max=3600, help="seconds the code is valid (default 180)"
+    ),
+    paper: bool = typer.Option(
+        False,
+        "--paper",
+        help="the paper form, for someone without a phone (R14): valid for the deployment's "
+        "JOINTCHECK_PAPER_CODE_TTL_HOURS (24 h by default), not --ttl",
+    ),
     credential_id: str | None = typer.Option(None, "--credential-id", help="hex; random if absent"),
     id_number: str = _ID,
     name: str = _NAME,
@@ -108,7 +129,7 @@ def issue_health_code(  # Typer passes options by keyword
     out: Path | None = _OUT,
     text_out: Path | None = _TEXT_OUT,
 ) -> None:
-    """Issue a JKM1: health code."""
+    """Issue a JKM1: health code, dynamic (short-lived) or with --paper printed (hours)."""
     text = issue.issue_health_code(
         issue.IssuingKey.of(load_signing_key(key, key_env)),
         _subject_key(subject_key, subject_key_env),
@@ -116,8 +137,9 @@ def issue_health_code(  # Typer passes options by keyword
         colour=colour,
         reason=reason,
         issued_at=_instant(at, "--at"),
-        ttl=timedelta(seconds=ttl),
+        ttl=_health_code_ttl(ttl, paper=paper),
         credential_id=bytes.fromhex(credential_id) if credential_id else None,
+        paper=paper,
     )
     _emit(text, out, text_out)
 

@@ -468,3 +468,56 @@ def test_a_jpeg_photo_of_the_code_is_read(district: District, tmp_path: Path) ->
         image.convert("RGB").save(jpeg, quality=80)
     result = ok("verify", jpeg, "--at", SCANNED, *district.trust, "--json")
     assert json.loads(result.stdout)["type"] == "health_code"
+
+
+def _paper(district: District, *options: str) -> Result:
+    return run(
+        "issue", "health-code", "--colour", "green", "--paper", *options, *PERSON,
+        "--key", district / "hc.pem", "--subject-key", district / "subject.key", "--at", ISSUED,
+    )  # fmt: skip
+
+
+def _verified(district: District, text: str, at: str) -> dict[str, object]:
+    report: dict[str, object] = json.loads(
+        run("verify", text, "--at", at, *district.trust, "--json").stdout
+    )
+    return report
+
+
+def test_a_paper_health_code_lives_the_deployments_paper_lifetime(
+    district: District, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    # R14: someone without a phone carries a printed code, which cannot refresh; it lives
+    # JOINTCHECK_PAPER_CODE_TTL_HOURS (24 h by default), as the holder page's print.
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("JOINTCHECK_PAPER_CODE_TTL_HOURS", raising=False)
+    issued = _paper(district)
+    assert issued.exit_code == 0, issued.output
+    report = _verified(district, issued.stdout.strip(), "2021-09-02T07:59:00Z")
+    assert report["valid"] is True
+    credential = report["credential"]
+    assert isinstance(credential, dict)
+    assert credential["paper"] is True
+    assert credential["expires_at"] == "2021-09-02T08:00:00+00:00"
+    assert _verified(district, issued.stdout.strip(), "2021-09-02T08:02:00Z")["reason"] == (
+        "EXPIRED"
+    )
+    monkeypatch.setenv("JOINTCHECK_PAPER_CODE_TTL_HOURS", "6")
+    short = _paper(district).stdout.strip()
+    assert _verified(district, short, "2021-09-01T13:59:00Z")["valid"] is True
+    assert _verified(district, short, "2021-09-01T14:02:00Z")["reason"] == "EXPIRED"
+    # The dynamic code is still the default, and still short.
+    dynamic = _verified(district, district.health_code(), "2021-09-01T08:02:00Z")["credential"]
+    assert isinstance(dynamic, dict)
+    assert dynamic["paper"] is False
+    assert _verified(district, district.health_code(), "2021-09-01T08:10:00Z")["valid"] is False
+
+
+def test_a_paper_code_takes_no_ttl_and_the_help_says_so(district: District) -> None:
+    both = _paper(district, "--ttl", "600")
+    assert both.exit_code == 2
+    assert "JOINTCHECK_PAPER_CODE_TTL_HOURS" in both.output
+    assert "JKM1:" not in both.output
+    wide = CliRunner().invoke(app, ["issue", "health-code", "--help"], env={"COLUMNS": "300"})
+    assert "--paper" in wide.stdout
+    assert "JOINTCHECK_PAPER_CODE_TTL_HOURS (24 h by default)" in wide.stdout
