@@ -3,15 +3,17 @@ see the reason in Chinese and English; the same page in both languages."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
 from jointcheck.bootstrap import DistrictKeyFiles
 from jointcheck.credentials import issue
 from jointcheck.credentials.issue import Holder
+from jointcheck.credentials.model import CodeColour
 from jointcheck.credentials.reasons import MESSAGES, Reason
 from jointcheck.web.holder import ServerIssuers
+from jointcheck.web.i18n import Translator
 
 HOLDER = Holder("11010519491231002X", "张小三", "1949-12-31")
 
@@ -114,3 +116,29 @@ def test_the_home_page_lists_the_pages(page, screenshot):
     assert "Verify a code" in cards
     assert "My codes" in cards
     screenshot(page, "home-en")
+
+
+@pytest.mark.parametrize(
+    ("lang", "words"),
+    [("zh-CN", ("纸质健康码", "有效至")), ("en", ("Paper health code", "valid until"))],
+)
+def test_a_pasted_paper_health_code_says_it_is_paper_and_until_when(
+    page, live_server, screenshot, lang, words
+):
+    # Issue 4, R14: the printed code of someone without a phone lives a day, not minutes.
+    issuers = ServerIssuers.load(DistrictKeyFiles.of(live_server.settings))
+    assert issuers is not None
+    now = datetime.now(UTC)
+    paper = issue.issue_health_code(
+        issuers.health_code, issuers.subject_key, HOLDER, colour=CodeColour.GREEN,
+        issued_at=now, ttl=timedelta(hours=24), paper=True,
+    )  # fmt: skip
+    page.goto(f"/verify?lang={lang}")
+    paste_and_verify(page, paper)
+    assert page.get_by_test_id("result").get_attribute("data-valid") == "true"
+    notice = page.get_by_test_id("paper-code").inner_text()
+    until = Translator(lang).datetime(now + timedelta(hours=24), "short")
+    assert all(w in notice for w in words)
+    assert until in notice
+    assert page.locator("tr[data-field=paper] td").is_visible()
+    screenshot(page, f"verify-paper-{lang}")

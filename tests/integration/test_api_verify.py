@@ -3,6 +3,7 @@ zh-CN and en, the step table, and the credential's fields with every personal on
 
 from __future__ import annotations
 
+import html
 import io
 from collections.abc import Iterator
 from datetime import date, timedelta
@@ -19,6 +20,7 @@ from jointcheck.credentials.model import CodeColour
 from jointcheck.credentials.qrimage import qr_image
 from jointcheck.credentials.reasons import MESSAGES, Reason
 from jointcheck.web.holder import ServerIssuers
+from jointcheck.web.i18n import Translator
 from web_factories import DISTRICT, NOW, csrf_of, make_settings, write_trust
 
 HOLDER = Holder("11010519491231002X", "张小三", "1949-12-31")
@@ -92,6 +94,54 @@ def test_a_valid_health_code_shows_its_colour(client, issuers):
     sections = {s["section"]: s["fields"] for s in body["credential"]}
     assert sections["health_code"]["colour"] == "green"
     assert sections["holder"]["name"] == "张*三"
+
+
+def paper_code(issuers: ServerIssuers) -> str:
+    return issue.issue_health_code(
+        issuers.health_code, issuers.subject_key, HOLDER, colour=CodeColour.GREEN,
+        issued_at=NOW, ttl=timedelta(hours=24), paper=True,
+    )  # fmt: skip
+
+
+def test_a_paper_health_code_says_so_with_its_validity(client, issuers):
+    # Issue 4, R14: a printed code lives a day; the answer says it is one, as verify --json.
+    body = client.post("/api/verify", json={"text": paper_code(issuers)}).json()
+    assert body["valid"] is True
+    fields = {s["section"]: s["fields"] for s in body["credential"]}["health_code"]
+    assert fields["paper"] is True
+    assert fields["expires_at"] == (NOW + timedelta(hours=24)).isoformat()
+    dynamic = client.post("/api/verify", json={"text": health_code(issuers)}).json()
+    assert {s["section"]: s["fields"] for s in dynamic["credential"]}["health_code"]["paper"] is (
+        False
+    )
+
+
+@pytest.mark.parametrize(
+    ("lang", "words", "form"),
+    [
+        ("zh-CN", "纸质健康码（为无智能手机者打印）：打印于 {printed}，有效至 {until}", "纸质码（打印件）"),
+        ("en", ("Paper health code (printed for someone without a smartphone): printed "
+                "{printed}, valid until {until}"), "Paper code (printed)"),
+    ],
+)  # fmt: skip
+def test_the_page_shows_a_paper_code_and_until_when_it_is_valid(client, issuers, lang, words, form):
+    t = Translator(lang)
+    line = words.format(
+        printed=t.datetime(NOW, "short"), until=t.datetime(NOW + timedelta(hours=24), "short")
+    )
+    assert "10:00" in line  # 02:00 UTC is 10:00 in Fangzi (house rule 3)
+    token = csrf_of(client.get(f"/verify?lang={lang}").text)
+    page = client.post("/verify", data={"text": paper_code(issuers), "csrf_token": token}).text
+    assert 'data-testid="paper-code"' in page
+    assert html.escape(line) in page
+    assert '<tr data-field="paper"><th scope="row">' in page
+    assert form in page
+    fragment = client.post(
+        "/verify?fragment=1", data={"text": health_code(issuers), "csrf_token": token}
+    ).text
+    assert 'data-valid="true"' in fragment
+    assert 'data-testid="paper-code"' not in fragment
+    assert form not in fragment
 
 
 def test_a_health_code_past_its_validity_is_expired(settings, issuers):

@@ -151,6 +151,8 @@ def _health_code(c: HealthCode) -> list[Section]:
                 ("colour_reason", c.reason),
                 ("issued_at", c.issued_at),
                 ("expires_at", c.expires_at),
+                # Issue 4, R14: printed for someone without a phone, valid for hours.
+                ("paper", c.paper),
             ),
         ),
     ]
@@ -218,13 +220,23 @@ class VerificationView:
     def messages(self) -> dict[str, str]:
         return reason_messages(self.reason)
 
+    def _health_code(self) -> dict[str, Value] | None:
+        return next((dict(f) for name, f in self.sections if name == "health_code"), None)
+
     @property
     def colour(self) -> str | None:
         """The health code's colour, when the credential is a health code."""
-        for name, fields in self.sections:
-            if name == "health_code":
-                return str(dict(fields)["colour"])
-        return None
+        fields = self._health_code()
+        return None if fields is None else str(fields["colour"])
+
+    @property
+    def paper(self) -> tuple[Value, Value] | None:
+        """When a paper health code was printed and until when it is valid (issue 4, R14);
+        None for any other credential."""
+        fields = self._health_code()
+        if fields is None or not fields["paper"]:
+            return None
+        return fields["issued_at"], fields["expires_at"]
 
 
 def view(verification: Verification) -> VerificationView:
