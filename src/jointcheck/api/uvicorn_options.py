@@ -12,6 +12,8 @@ from __future__ import annotations
 import importlib.util
 from typing import Any
 
+from jointcheck.api.access_log import log_config
+
 # One process by default. Several are correct (the duplicate-presentation ledger is in the
 # database, each process commits its own scans, SQLite's busy timeout orders the writers), but
 # on the two-core machine this was measured on, where the database and the clients share the
@@ -20,9 +22,12 @@ from typing import Any
 DEFAULT_WORKERS = 1
 
 
-def uvicorn_options() -> dict[str, Any]:
-    """Keyword arguments for ``uvicorn.run`` / ``uvicorn.Config``."""
+def uvicorn_options(*, access_log: bool = True) -> dict[str, Any]:
+    """Keyword arguments for ``uvicorn.run`` / ``uvicorn.Config``: ACCESS_LOG logs each request
+    at info level, its query string through ``access_log.logged_path`` (no personal data)."""
     return {
+        "access_log": access_log,
+        "log_config": log_config(),
         "loop": "uvloop" if importlib.util.find_spec("uvloop") else "asyncio",
         "http": "httptools",
         # Served directly, not behind a proxy whose forwarded headers it should trust.

@@ -22,6 +22,12 @@ def serve(
         "presentation ledger included). 1 by default: on a small machine that also runs the "
         "database, more processes compete for the same cores",
     ),
+    access_log: bool = typer.Option(
+        True,
+        "--access-log/--no-access-log",
+        help="log every request at info level (method, path, status; of the query string only "
+        "the values of ids, page numbers and the language, never personal data)",
+    ),
 ) -> None:
     """Serve the jointcheck web app (pages and API) with uvicorn (uvloop, httptools)."""
     import uvicorn
@@ -34,5 +40,5 @@ def serve(
         host=host,
         port=port,
         workers=workers,
-        **uvicorn_options(),
+        **uvicorn_options(access_log=access_log),
     )

@@ -1,0 +1,35 @@
+"""The access log's paths (R6, house rule 4): ids, page numbers and the language are kept;
+any other query value (a search, a token, a parameter no page reads) is hidden."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+
+from jointcheck.api.access_log import QueryRedaction, logged_path
+
+
+@pytest.mark.parametrize(
+    ("sent", "logged"),
+    [
+        ("/verify", "/verify"),
+        ("/devices?page=3&lang=zh-CN", "/devices?page=3&lang=zh-CN"),
+        ("/devices?q=%E7%8E%8B%E7%A7%80%E8%8B%B1", "/devices?q=-"),
+        ("/entrance?token=abc123", "/entrance?token=-"),
+        ("/me?name=%E5%BC%A0%E4%B8%89&phone=13800000000", "/me?name=-&phone=-"),
+        ("/me/print?member=" + "1" * 65, "/me/print?member=-"),  # not an id: too long
+        ("/x?%E5%BC%A0=1", "/x?%E5%BC%A0=-"),
+    ],
+)
+def test_only_the_values_of_known_id_parameters_are_kept(sent: str, logged: str) -> None:
+    assert logged_path(sent) == logged
+
+
+def test_the_filter_rewrites_uvicorns_access_record() -> None:
+    record = logging.LogRecord(
+        "uvicorn.access", logging.INFO, __file__, 1, '%s - "%s %s HTTP/%s" %d',
+        ("127.0.0.1:5000", "GET", "/devices?q=secret&page=2", "1.1", 200), None,
+    )  # fmt: skip
+    assert QueryRedaction().filter(record)
+    assert record.getMessage() == '127.0.0.1:5000 - "GET /devices?q=-&page=2 HTTP/1.1" 200'
