@@ -109,3 +109,31 @@ def test_a_bundle_of_another_root_key_shows_as_untrusted_and_checks_go_on(
     expect(page.get_by_test_id("result")).to_have_attribute("data-outcome", "ADMIT")
     expect(status).to_contain_text("待上传 1", timeout=10_000)
     screenshot(page, "entrance-agent-untrusted-bundle")
+
+
+def test_events_the_server_refused_are_shown_with_what_to_do(page, agent, live_server, screenshot):
+    url, transport = agent
+    # The terminal's checks reach the server in another device's name: refused, kept here.
+    post_batch = transport.post_batch
+    transport.post_batch = lambda events, skew: post_batch(  # type: ignore[method-assign]
+        [dict(e, device_id="another-device") if e["kind"] == "check" else e for e in events],
+        skew,
+    )
+    issuers = ServerIssuers.load(DistrictKeyFiles.of(live_server.settings))
+    assert issuers is not None
+    codes = Codes(issuers)
+    page.goto(url + "/?lang=en")
+    refused = page.get_by_test_id("refused-events")
+    expect(refused).to_be_hidden()
+    scan(page, codes.health(), codes.vaccination())
+    expect(refused).to_be_visible(timeout=15_000)
+    expect(page.get_by_test_id("refused-count")).to_contain_text("refused by the server: 1")
+    expect(refused.locator('li[data-code="DEVICE_MISMATCH"]')).to_contain_text(
+        "The event names another device"
+    )
+    expect(page.get_by_test_id("refused-action")).to_contain_text("Call the district office")
+    expect(page.get_by_test_id("refused-action")).not_to_contain_text("{device}")
+    screenshot(page, "entrance-agent-refused-events")
+    page.goto(url + "/?lang=zh-CN")
+    expect(page.get_by_test_id("refused-count")).to_contain_text("被服务器拒收的记录：1 条")
+    expect(refused.locator('li[data-code="DEVICE_MISMATCH"]')).to_contain_text("其他设备")

@@ -28,6 +28,7 @@ from jointcheck.api.middleware import RequestStateMiddleware
 from jointcheck.api.qr_image import decode_qr_image
 from jointcheck.checkpoint.agent import META_STATION, Agent
 from jointcheck.checkpoint.model import OverrideReason, Registration
+from jointcheck.checkpoint.reasons import refusal_message
 from jointcheck.web.render import render
 from jointcheck.web.session import Cookies
 
@@ -135,8 +136,19 @@ def counts_json(agent: Agent) -> dict[str, Any]:
             "refused_since": (
                 status.refused_since.isoformat() if status.refused_since is not None else None
             ),
+            "refused_events": refused_events_json(agent.station.device_id, status.refused_events),
         },
     }
+
+
+def refused_events_json(device_id: str, by_code: dict[str, int]) -> dict[str, Any]:
+    """Events the server refused: how many, and each code with its messages, so staff can call
+    the district office with the device id (the events stay on the terminal, issue 4)."""
+    codes = []
+    for code, n in by_code.items():
+        zh, en = refusal_message(code)
+        codes.append({"code": code, "count": n, "message_zh": zh, "message_en": en})
+    return {"count": sum(by_code.values()), "device_id": device_id, "codes": codes}
 
 
 class SyncLoop:

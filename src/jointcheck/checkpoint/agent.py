@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
@@ -77,6 +77,8 @@ class AgentStatus:
     # The code of the refusal going on (a bundle not signed by the pinned key...), or "".
     bundle_refused: str = ""
     refused_since: datetime | None = None
+    # Events the server refused (kept on the terminal, never sent again), by code.
+    refused_events: dict[str, int] = field(default_factory=dict)
 
 
 def _station(data: dict[str, Any]) -> Station:
@@ -314,6 +316,7 @@ class Agent:
             last_error=self._last_error,
             bundle_refused=refusal.code if refusal else "",
             refused_since=refusal.first_at if refusal else None,
+            refused_events=self.outbox.refused_by_code(),
         )
 
 

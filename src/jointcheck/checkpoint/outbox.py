@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo
 from jointcheck.checkpoint.model import CheckRecord, OverrideRecord, RegistrationRecord
 
 PENDING, SENT, REFUSED = 0, 1, 2
+STATE_NAMES = {PENDING: "pending", SENT: "sent", REFUSED: "refused"}
 # The day of the entrance's counts is the district's calendar day (R5: a street's day).
 DISTRICT_TZ = ZoneInfo("Asia/Shanghai")
 
@@ -78,6 +79,17 @@ def _refusal(row: tuple[Any, ...]) -> Refusal:
         times=int(times),
         ended_at=datetime.fromisoformat(ended) if ended else None,
     )
+
+
+@dataclass(frozen=True, slots=True)
+class RefusedEvent:
+    """An event the server refused, as staff and the district office may see it: its id,
+    kind, code and time, never its body (a registration's is personal data, R6)."""
+
+    id: str
+    kind: str
+    code: str
+    at: datetime
 
 
 @dataclass(frozen=True, slots=True)
@@ -166,6 +178,33 @@ class Outbox:
     def refused(self) -> dict[str, str]:
         rows = self._db.execute("SELECT id, error FROM event WHERE state = ?", (REFUSED,))
         return {i: str(e) for i, e in rows.fetchall()}
+
+    def states(self) -> dict[str, int]:
+        """How many events wait, went to the server, and were refused by it."""
+        rows = self._db.execute("SELECT state, count(*) FROM event GROUP BY state").fetchall()
+        found = {int(state): int(n) for state, n in rows}
+        return {name: found.get(state, 0) for state, name in STATE_NAMES.items()}
+
+    def refused_by_code(self) -> dict[str, int]:
+        """The refused events' count by the server's code, for the entrance page."""
+        rows = self._db.execute(
+            "SELECT error, count(*) FROM event WHERE state = ? GROUP BY error ORDER BY error",
+            (REFUSED,),
+        ).fetchall()
+        return {str(code): int(n) for code, n in rows}
+
+    def refused_events(self) -> list[RefusedEvent]:
+        """The events the server refused, oldest first (``json_extract``: only the time is
+        read out of the body, so nothing personal leaves the table)."""
+        rows = self._db.execute(
+            "SELECT id, kind, error, json_extract(body, '$.at') FROM event "
+            "WHERE state = ? ORDER BY seq",
+            (REFUSED,),
+        ).fetchall()
+        return [
+            RefusedEvent(str(i), str(kind), str(code), datetime.fromisoformat(str(at)))
+            for i, kind, code, at in rows
+        ]
 
     def counts(self, day: str) -> dict[str, int]:
         """This device's checks of DAY (``district_day``) by outcome, for the entrance page."""

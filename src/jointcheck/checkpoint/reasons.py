@@ -116,6 +116,8 @@ class BatchRefusal(StrEnum):
     PLACE_MISMATCH = "PLACE_MISMATCH"
     DEVICE_MISMATCH = "DEVICE_MISMATCH"
     CHECK_MISMATCH = "CHECK_MISMATCH"
+    # Kept by the agent itself: one event alone is over the server's body limit (sync.py).
+    BODY_TOO_LARGE = "BODY_TOO_LARGE"
 
 
 REFUSAL_MESSAGES: dict[BatchRefusal, tuple[str, str]] = {
@@ -135,6 +137,10 @@ REFUSAL_MESSAGES: dict[BatchRefusal, tuple[str, str]] = {
         "登记或特殊放行所对应的查验不是本设备在本场所的查验，已拒绝",
         "Registration or override of a check not made by this device at its place: refused",
     ),
+    BatchRefusal.BODY_TOO_LARGE: (
+        "记录过大，服务器无法接收",
+        "The event is larger than the server accepts",
+    ),
 }
 
 
@@ -146,5 +152,13 @@ def trust_message(code: str) -> tuple[str, str]:
         return code, code
 
 
-def refusal_message(code: BatchRefusal) -> tuple[str, str]:
-    return REFUSAL_MESSAGES[code]
+def refusal_message(code: str) -> tuple[str, str]:
+    """The zh-CN and en message of the code with which the server refused an event.
+
+    The server also refuses with the codes of its own checks of a field (a registration's
+    NAME_INVALID...): those are named as they are, after a general message.
+    """
+    try:
+        return REFUSAL_MESSAGES[BatchRefusal(code)]
+    except ValueError:
+        return f"服务器拒收此记录（{code}）", f"Refused by the server ({code})"

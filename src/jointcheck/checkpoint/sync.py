@@ -26,11 +26,12 @@ from typing import Any, Protocol
 
 from jointcheck.checkpoint.outbox import Outbox, Pending
 from jointcheck.checkpoint.ports import SealPort
+from jointcheck.checkpoint.reasons import BatchRefusal
 
 # At most the server's MAX_BATCH (1,000); a batch of 1,000 checks is about 600 KB of the events
 # route's 1 MiB body limit.
 BATCH_SIZE = 1000
-TOO_LARGE = "BODY_TOO_LARGE"
+TOO_LARGE = BatchRefusal.BODY_TOO_LARGE.value
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,10 +6,15 @@ registrations in a local outbox (SQLite, WAL; registrations sealed with the devi
 uploads them when the server is reachable (issue 4, offline operation). The district root key
 is pinned at enrollment: the agent starts only with the key's fingerprint (or its PEM file),
 or with a key it pinned before in its data folder.
+
+``jointcheck checkpoint outbox --data DIR`` shows what the outbox holds: how many events wait,
+went to the server or were refused by it, and the refused ones by id, kind, code and time
+(nothing personal), for the district office a terminal's staff call.
 """
 
 from __future__ import annotations
 
+import json
 import os
 from datetime import UTC, datetime
 from pathlib import Path
@@ -19,6 +24,9 @@ import typer
 KEY_FILE = "device.key"
 OUTBOX_FILE = "outbox.db"
 REFUSED = 2
+DEFAULT_DATA = Path("var/checkpoint-agent")
+
+app = typer.Typer(invoke_without_command=True)
 
 
 def _device_key(folder: Path) -> bytes:
@@ -52,9 +60,11 @@ def refuse(code: str, detail: str) -> typer.Exit:
     return typer.Exit(code=REFUSED)
 
 
+@app.callback()
 def run(
-    server: str = typer.Option(..., help="the district server, e.g. http://127.0.0.1:8000"),
-    token: str = typer.Option(..., envvar="JOINTCHECK_DEVICE_TOKEN", help="the device token"),
+    ctx: typer.Context,
+    server: str = typer.Option("", help="the district server, e.g. http://127.0.0.1:8000"),
+    token: str = typer.Option("", envvar="JOINTCHECK_DEVICE_TOKEN", help="the device token"),
     root_key: str = typer.Option(
         "",
         envvar="JOINTCHECK_ROOT_KEY",
@@ -64,15 +74,29 @@ def run(
         "and a different one given here is refused.",
     ),
     port: int = typer.Option(8765, help="local port of the entrance page"),
-    data: Path = typer.Option(Path("var/checkpoint-agent"), help="outbox and device key"),
+    data: Path = typer.Option(DEFAULT_DATA, help="outbox and device key"),
     sync_interval: float = typer.Option(5.0, help="seconds between syncs"),
 ) -> None:
-    """Run the entrance agent: the entrance page on localhost, offline decisions, sync.
+    """Run the entrance agent: the entrance page on localhost, offline decisions, sync
+    (``outbox``: what its outbox holds).
 
     Exits with code 2 when it cannot start: no pinned root key (ROOT_PIN_REQUIRED), a
     --root-key that is neither a fingerprint nor a PEM file (ROOT_PIN_INVALID), a server whose
-    root key is not the pinned one (ROOT_PIN_MISMATCH), or no server at the first start.
+    root key is not the pinned one (ROOT_PIN_MISMATCH), no server at the first start, or
+    without --server and --token.
     """
+    if ctx.invoked_subcommand is not None:
+        return
+    if not (server and token):
+        typer.echo(ctx.get_help(), err=True)
+        typer.echo("\n--server and --token are needed to run the agent", err=True)
+        raise typer.Exit(code=REFUSED)
+    _serve(server, token, root_key, port, data, sync_interval)
+
+
+def _serve(
+    server: str, token: str, root_key: str, port: int, data: Path, sync_interval: float
+) -> None:
     import uvicorn
 
     from jointcheck.api.agent_app import create_agent_app
@@ -110,3 +134,40 @@ def run(
     typer.echo(f"entrance page: http://127.0.0.1:{port}/")
     app = create_agent_app(agent, sync_interval=sync_interval)
     uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning")
+
+
+@app.command("outbox")
+def outbox(
+    data: Path = typer.Option(DEFAULT_DATA, help="the agent's data folder (its --data)"),
+    as_json: bool = typer.Option(False, "--json", help="print JSON instead of text"),
+) -> None:
+    """How many events wait, were sent and were refused, and the refused ones by id and code.
+
+    Only ids, kinds, codes and times: a registration's personal fields stay in the outbox,
+    sealed. Safe while the agent runs (the outbox is SQLite in WAL mode). Exits with code 2
+    when DATA holds no outbox.
+    """
+    from jointcheck.checkpoint.outbox import Outbox
+    from jointcheck.checkpoint.reasons import refusal_message
+
+    path = data / OUTBOX_FILE
+    if not path.is_file():
+        typer.echo(f"no outbox in {data} (give the agent's --data folder)", err=True)
+        raise typer.Exit(code=REFUSED)
+    box = Outbox(path)
+    try:
+        states, refused = box.states(), box.refused_events()
+    finally:
+        box.close()
+    if as_json:
+        events = [
+            {"id": e.id, "kind": e.kind, "code": e.code, "at": e.at.isoformat()} for e in refused
+        ]
+        typer.echo(json.dumps({**states, "refused_events": events}, ensure_ascii=False))
+        return
+    typer.echo(" ".join(f"{name}={n}" for name, n in states.items()))
+    for event in refused:
+        zh, en = refusal_message(event.code)
+        typer.echo(
+            f"{event.at.isoformat()}  {event.kind:<12} {event.id}  {event.code}: {en} / {zh}"
+        )

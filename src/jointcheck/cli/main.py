@@ -42,7 +42,7 @@ app.add_typer(trust.trust_app, name="trust")
 app.add_typer(revocation.revocation_app, name="revocation")
 app.add_typer(credentials.issue_app, name="issue")
 app.command(name="verify")(credentials.verify)
-app.command(name="checkpoint")(checkpoint.run)
+app.add_typer(checkpoint.app, name="checkpoint")
 app.command(name="serve")(serve.serve)
 
 

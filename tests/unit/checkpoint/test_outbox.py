@@ -152,3 +152,18 @@ def test_a_refusal_spell_counts_repeats_and_ends_when_a_good_bundle_comes(tmp_pa
         ("BUNDLE_UNTRUSTED", NOW + timedelta(minutes=6)),
         ("BUNDLE_FORGED", NOW + timedelta(minutes=7)),
     ]
+
+
+def test_refused_events_are_listed_by_id_kind_code_and_time(tmp_path: Path) -> None:
+    outbox = Outbox(tmp_path / "o.db")
+    first, second, third = _scan_into(outbox, 3)
+    assert outbox.states() == {"pending": 3, "sent": 0, "refused": 0}
+    outbox.mark([first], {second: "DEVICE_MISMATCH", third: "BODY_TOO_LARGE"})
+    assert outbox.states() == {"pending": 0, "sent": 1, "refused": 2}
+    assert outbox.refused_by_code() == {"BODY_TOO_LARGE": 1, "DEVICE_MISMATCH": 1}
+    listed = outbox.refused_events()
+    assert [(e.id, e.kind, e.code) for e in listed] == [
+        (second, "check", "DEVICE_MISMATCH"),
+        (third, "check", "BODY_TOO_LARGE"),
+    ]
+    assert listed[0].at == NOW + timedelta(minutes=10)

@@ -225,6 +225,25 @@
     } catch (error) { showError(error); }
   });
 
+  // Events the server refused stay on the terminal; staff call the district office (issue 4).
+  function showRefusedEvents(refused) {
+    const box = $("refused-events");
+    if (!refused || !refused.count) { box.hidden = true; return; }
+    const english = document.documentElement.lang.startsWith("en");
+    box.querySelector("[data-testid=refused-count]").textContent = statusText("refused-count", refused.count);
+    const list = box.querySelector("[data-testid=refused-codes]");
+    list.textContent = "";
+    refused.codes.forEach((c) => {
+      const li = document.createElement("li");
+      li.dataset.code = c.code;
+      li.textContent = c.code + " × " + c.count + ": " + (english ? c.message_en : c.message_zh);
+      list.appendChild(li);
+    });
+    box.querySelector("[data-testid=refused-action]").textContent =
+      statusText("refused-action").replace("{device}", refused.device_id);
+    box.hidden = false;
+  }
+
   async function refreshCounts() {
     try {
       const data = await call("/counts");
@@ -242,6 +261,7 @@
         line.textContent = parts.join(" · ");
         line.dataset.online = String(status.online);
         line.dataset.refused = status.bundle_refused || "";
+        showRefusedEvents(status.refused_events);
       }
     } catch (error) { /* counts are a convenience; the next refresh tries again */ }
   }
