@@ -79,6 +79,9 @@ def test_a_family_member_without_a_phone_gets_a_paper_code(resident_page, screen
     own = page.get_by_test_id("holder-name").inner_text().split(" ")[0]
     first = members.nth(0).inner_text()
     assert "*" in first
+    # The relation in the page's language (R14): the demo's are from the list, none in Chinese.
+    relations = {members.nth(i).get_by_test_id("relation").inner_text() for i in range(2)}
+    assert relations <= {"Parent", "Grandparent", "Child", "Grandchild"}, relations
     screenshot(page, "holder-family-en")
     members.nth(0).get_by_test_id("print-member").click()
     page.wait_for_url("**/me/print?member=*")

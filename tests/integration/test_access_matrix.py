@@ -354,7 +354,7 @@ def _family_pair(world: World, caller: str, own: bool) -> dict[str, Any]:
         "json": {
             "holder": {"number": holder.document_number},
             "member": {"number": member.document_number},
-            "relation": "奶奶",
+            "relation": "grandparent",
             "reason": "matrix",
         }
     }

@@ -18,6 +18,7 @@ from jointcheck.api.deps import RegistryDep, csrf_header_checked, require_role
 from jointcheck.registry.family import MAX_RELATION, PersonDocument
 from jointcheck.registry.model import FamilyMember
 from jointcheck.security.roles import Principal, Role
+from jointcheck.web.i18n import LOCALES, Translator
 
 router = APIRouter(prefix="/api/family", tags=["family"])
 LinkerDep = Annotated[Principal, Depends(require_role(Role.COMMUNITY_ADMIN, Role.DISTRICT_ADMIN))]
@@ -36,6 +37,8 @@ class LinkIn(BaseModel):
 
     holder: DocumentIn  # the resident, who has an account
     member: DocumentIn  # the family member without a phone
+    # One of registry.family.Relation, what the member is to the holder; another value is
+    # refused with FAMILY_RELATION_UNKNOWN (400, zh-CN and en).
     relation: str = Field(min_length=1, max_length=MAX_RELATION)
     reason: str = Field(min_length=1, max_length=200)
 
@@ -58,8 +61,13 @@ async def link(body: LinkIn, principal: LinkerDep, registry: RegistryDep) -> dic
         body.relation,
         reason=body.reason,
     )
+    relation = linked.member.relation
     return {
         "holder": _person(linked.holder),
-        "member": {**_person(linked.member), "relation": linked.member.relation},
+        "member": {
+            **_person(linked.member),
+            "relation": relation,
+            "relation_label": {loc: Translator(loc).label("relation", relation) for loc in LOCALES},
+        },
         "created": linked.created,
     }

@@ -16,6 +16,7 @@ from uuid import UUID
 from jointcheck.credentials.model import CodeColour
 from jointcheck.registry import demo_data as data
 from jointcheck.registry.categories import pack_categories
+from jointcheck.registry.family import Relation
 from jointcheck.registry.health import NewContraindication, NewDose
 from jointcheck.registry.model import AdminLevel, AdminUnit, ContraindicationLevel, Entrance, Place
 from jointcheck.registry.persons import Enrollment
@@ -43,8 +44,6 @@ FAMILY_SHARE = 0.06  # of working-age residents, linked to an elderly relative o
 FAMILY_ELDERLY_FROM = 65
 ADULT_FROM = 18
 GENERATION_YEARS = 45  # more than this apart: grandparent and grandchild
-PARENTS, GRANDPARENTS = ("母亲", "父亲"), ("奶奶", "爷爷", "外婆", "外公")
-CHILDREN, GRANDCHILDREN = ("儿子", "女儿"), ("孙子", "孙女", "外孙", "外孙女")
 
 Progress = Callable[[str, int, int], None]
 
@@ -77,7 +76,7 @@ class DemoFamily:
 
     holder_index: int
     member_index: int
-    relation: str
+    relation: Relation
 
 
 @dataclass(frozen=True, slots=True)
@@ -323,11 +322,11 @@ def _families(persons: Sequence[DemoPerson], seed: int) -> tuple[DemoFamily, ...
 
     resident_grid = persons[0].form.grid_code if persons else ""
 
-    def relation(holder: int, member: int) -> str:
+    def relation(holder: int, member: int) -> Relation:
         gap = ages[member] - ages[holder]
         if gap > 0:
-            return rng.choice(GRANDPARENTS if gap > GENERATION_YEARS else PARENTS)
-        return rng.choice(GRANDCHILDREN if -gap > GENERATION_YEARS else CHILDREN)
+            return Relation.GRANDPARENT if gap > GENERATION_YEARS else Relation.PARENT
+        return Relation.GRANDCHILD if -gap > GENERATION_YEARS else Relation.CHILD
 
     for pool in (elderly, children):
         member = nearest(pool, resident_grid) if persons else None

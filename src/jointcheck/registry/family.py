@@ -4,7 +4,9 @@ family members without a phone, the elderly and children who have no account.
 A link says that one person (the resident, who holds an account) may print the paper codes of
 another (the member). Links are made by the community (grid) administrator of the resident's
 community, or by the district administrator; both persons must lie in their scope. The
-relation (母亲, 孙子...) is sealed like a personal field, bound to the link's row.
+relation is one of ``Relation`` (what the member is to the resident), so that every page can
+name it in zh-CN and en; it is sealed like a personal field, bound to the link's row. Links
+stored before the list hold free text (母亲, 孙子...), which is shown as it is.
 
 A resident sees their own links only, masked, and reads a member's record in clear only to
 issue that member's codes; every read is audited with its reason (R6). A member who is not
@@ -16,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 from uuid import UUID
 
 from jointcheck.credentials.masking import mask_name
@@ -40,6 +43,22 @@ MAX_RELATION = 20
 LINKERS = frozenset({Role.COMMUNITY_ADMIN, Role.DISTRICT_ADMIN})
 LIST_REASON = "holder page: the resident's linked family members (R14)"
 PRINT_REASON = "holder page: paper code of a linked family member (R14)"
+
+
+class Relation(StrEnum):
+    """What the member is to the resident who prints their codes (R14): the people who check
+    on behalf of someone without a phone are their family, and for an elderly person living
+    alone a neighbour or a carer. Labels: ``relation.<value>`` in web/catalog/holder.yaml."""
+
+    PARENT = "parent"
+    CHILD = "child"
+    SPOUSE = "spouse"
+    GRANDPARENT = "grandparent"
+    GRANDCHILD = "grandchild"
+    SIBLING = "sibling"
+    OTHER_RELATIVE = "other_relative"
+    NEIGHBOUR = "neighbour"  # an elderly neighbour the resident looks after
+    IN_CARE = "in_care"  # someone in the resident's care (the resident is their carer)
 
 
 class FamilyNotLinked(AccessDenied):
@@ -71,13 +90,12 @@ def _row(link: SealedFamilyLink) -> str:
     return f"{link.holder_id}:{link.member_id}"
 
 
-def check_relation(relation: str) -> str:
-    relation = relation.strip()
-    if not relation or len(relation) > MAX_RELATION or not relation.isprintable():
-        raise InputError(
-            f"a relation of 1 to {MAX_RELATION} characters (母亲, 孙子...)", code="FAMILY_RELATION"
-        )
-    return relation
+def check_relation(relation: str) -> Relation:
+    try:
+        return Relation(relation.strip())
+    except ValueError:
+        known = ", ".join(r.value for r in Relation)
+        raise InputError(f"a relation is one of {known}", code="FAMILY_RELATION_UNKNOWN") from None
 
 
 class FamilyService:
@@ -110,7 +128,7 @@ class FamilyService:
         principal: Principal,
         holder: PersonDocument,
         member: PersonDocument,
-        relation: str,
+        relation: Relation | str,
         *,
         reason: str,
     ) -> Linked:
@@ -138,7 +156,7 @@ class FamilyService:
                     link.admin_code,
                     link.holder_id,
                     link.member_id,
-                    seal_relation(self._cipher, link, relation),
+                    seal_relation(self._cipher, link, relation.value),
                     link.created_by,
                 )
                 uow.persons.add_family_links([sealed])
@@ -154,7 +172,7 @@ class FamilyService:
                     )
                 )
             masked = [
-                self._masked(uow, principal, p, relation if p is person else "", reason)
+                self._masked(uow, principal, p, relation.value if p is person else "", reason)
                 for p in (resident, person)
             ]
             uow.commit()

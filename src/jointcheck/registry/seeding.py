@@ -101,7 +101,7 @@ class DemoSeeder:
                 if stored is None or uow.persons.get(member.id) is None:
                     continue  # a person of another demo with the same ID number is kept
                 link = SealedFamilyLink(stored.admin_code, holder.id, member.id, b"")
-                relation = seal_relation(self._cipher, link, family.relation)
+                relation = seal_relation(self._cipher, link, family.relation.value)
                 fresh.append(SealedFamilyLink(link.admin_code, holder.id, member.id, relation))
             uow.persons.add_family_links(fresh)
             uow.commit()

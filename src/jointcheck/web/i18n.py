@@ -141,6 +141,12 @@ class Translator:
         message = text(message_id, self.locale)
         return message.format(**values) if values else message
 
+    def label(self, prefix: str, value: str) -> str:
+        """The message ``prefix.value`` (a code's name), or VALUE itself where the catalog has
+        none: a family link stored as free text before relations were a list (R14)."""
+        entry = catalog().get(f"{prefix}.{value}")
+        return entry[self.locale] if entry else value
+
     def datetime(self, value: datetime | None, fmt: str = "medium") -> str:
         if value is None:
             return ""
