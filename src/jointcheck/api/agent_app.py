@@ -26,6 +26,7 @@ from jointcheck.api.checkpoint_schemas import IdDocumentIn, OverrideRequestIn, R
 from jointcheck.api.errors import ApiError, install_error_handlers
 from jointcheck.api.middleware import RequestStateMiddleware
 from jointcheck.api.qr_image import decode_qr_image
+from jointcheck.api.uvicorn_options import NO_TELEMETRY
 from jointcheck.checkpoint.agent import META_STATION, Agent
 from jointcheck.checkpoint.model import OverrideReason, Registration
 from jointcheck.checkpoint.reasons import refusal_message
@@ -186,7 +187,7 @@ def create_agent_app(
         loop.stop()
 
     app = FastAPI(title="jointcheck entrance agent", lifespan=lifespan, docs_url=None,
-                  redoc_url=None, openapi_url=None)  # fmt: skip
+                  redoc_url=None, openapi_url=None, telemetry=NO_TELEMETRY)  # fmt: skip
     app.state.timezone = "Asia/Shanghai"
     install_error_handlers(app)
     app.add_middleware(

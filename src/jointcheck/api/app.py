@@ -23,6 +23,7 @@ from jointcheck.api.deps import AppServices
 from jointcheck.api.errors import install_error_handlers
 from jointcheck.api.middleware import BodyLimitMiddleware, RequestStateMiddleware
 from jointcheck.api.trust import ServerTrust, TrustPaths
+from jointcheck.api.uvicorn_options import NO_TELEMETRY
 from jointcheck.bootstrap import DistrictKeyFiles, Registry, build_registry
 from jointcheck.config import Settings, load_settings, refuse_weak_secret
 from jointcheck.errors import ConfigError
@@ -109,6 +110,7 @@ def create_app(
         docs_url=None,
         redoc_url=None,
         openapi_url="/api/openapi.json",
+        telemetry=NO_TELEMETRY,
     )
     app.state.services = services
     app.state.timezone = settings.timezone

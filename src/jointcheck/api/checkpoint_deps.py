@@ -7,6 +7,7 @@ run in it.
 
 from __future__ import annotations
 
+import asyncio
 from http import HTTPStatus
 from typing import Annotated
 
@@ -64,10 +65,27 @@ async def current_device(request: Request, server: ServerDep) -> Device:
         # Read from the store only when the short-lived cache has not got it.
         device = server.cached_device(token)
         if device is None:
-            device = await run_in_threadpool(server.device_for_token, token)
+            device = await _read_once(server, token)
     if device is None:
         raise ApiError(HTTPStatus.UNAUTHORIZED, "DEVICE_UNKNOWN")
     return device
+
+
+# Reads of a device from the store under way, by event loop, server and token: when the cache
+# entry of a busy terminal expires, the scans that arrive before it is read again wait for that
+# one read instead of each sending its own through the thread pool.
+_reading: dict[tuple[int, int, str], asyncio.Task[Device | None]] = {}
+
+
+async def _read_once(server: CheckpointServer, token: str) -> Device | None:
+    key = (id(asyncio.get_running_loop()), id(server), token)
+    under_way = _reading.get(key)
+    if under_way is None:
+        # A task of its own: a request that goes away does not cancel the others' read.
+        under_way = asyncio.ensure_future(run_in_threadpool(server.device_for_token, token))
+        _reading[key] = under_way
+        under_way.add_done_callback(lambda _: _reading.pop(key, None))
+    return await asyncio.shield(under_way)
 
 
 DeviceDep = Annotated[Device, Depends(current_device)]
