@@ -29,6 +29,7 @@ from jointcheck.api.qr_image import decode_qr_image
 from jointcheck.api.uvicorn_options import NO_TELEMETRY
 from jointcheck.checkpoint.agent import META_STATION, Agent
 from jointcheck.checkpoint.model import OverrideReason, Registration
+from jointcheck.checkpoint.outbox import Rotation
 from jointcheck.checkpoint.reasons import refusal_message
 from jointcheck.web.render import render
 from jointcheck.web.session import Cookies
@@ -139,6 +140,19 @@ def counts_json(agent: Agent) -> dict[str, Any]:
             ),
             "refused_events": refused_events_json(agent.station.device_id, status.refused_events),
         },
+        # The district rotated its root key and the agent followed: said once on the page.
+        "root_rotated": _rotation_json(agent.rotation_notice()),
+    }
+
+
+def _rotation_json(rotation: Rotation | None) -> dict[str, str] | None:
+    if rotation is None:
+        return None
+    return {
+        "previous": rotation.previous,
+        "next": rotation.next,
+        "at": rotation.at.isoformat(),
+        "since": rotation.since.isoformat(),
     }
 
 

@@ -9,7 +9,11 @@ The district root key is pinned at enrollment, not trusted on first use: the ope
 the agent the key's fingerprint shown at enrollment (``root_pin``), and the first contact
 keeps the server's root key only when it has that fingerprint. From then on a bundle not
 signed by the pinned key is refused and recorded, nothing is uploaded to the server that
-offered it, and the agent goes on deciding with its last good bundle.
+offered it, and the agent goes on deciding with its last good bundle. The one exception is a
+district that rotated its root key: a bundle signed by the new key is taken when the
+endorsements it carries lead, verified link by link, from the pinned key to it
+(``rotation``); the agent then pins the new key and records the rotation in the same
+transaction.
 """
 
 from __future__ import annotations
@@ -39,14 +43,21 @@ from jointcheck.checkpoint.model import (
     Station,
     Tone,
 )
-from jointcheck.checkpoint.outbox import Outbox, district_day
+from jointcheck.checkpoint.outbox import Outbox, Rotation, district_day
 from jointcheck.checkpoint.ports import MemoryLedger
 from jointcheck.checkpoint.reasons import TrustReason
 from jointcheck.checkpoint.registration import override, override_screen, register
+from jointcheck.checkpoint.rotation import (
+    Endorsement,
+    endorsed_key,
+    follow_bundle,
+    reached_from,
+)
 from jointcheck.checkpoint.runtime import Runtime, checkpoint_for, open_runtime
 from jointcheck.checkpoint.scan import Checkpoint
 from jointcheck.checkpoint.sealing import DeviceSealer
 from jointcheck.checkpoint.sync import SyncReport, Transport, Unreachable, sync_once
+from jointcheck.credentials.keyfiles import public_pem
 from jointcheck.errors import InputError, TrustListError
 
 META_BUNDLE = "bundle"
@@ -120,7 +131,9 @@ class Agent:
 
         Raises ``TrustListError`` (and pins nothing) with ROOT_PIN_REQUIRED when there is
         neither a pin nor a key pinned earlier, and ROOT_PIN_MISMATCH when the pin is not the
-        key pinned earlier or the server offers another root key at the first contact.
+        key pinned earlier (nor one this terminal rotated from) or the server offers another
+        root key at the first contact with no endorsement leading to it (ROOT_CHAIN_* when
+        the endorsements do not verify).
         """
         pinned = self.outbox.get_meta(META_ROOT)
         if pinned is None and self.root_pin is None:
@@ -130,7 +143,8 @@ class Agent:
             )
         if pinned is not None and self.root_pin is not None:
             held = root_fingerprint(pem_public_key(pinned))
-            if held != self.root_pin:
+            followed = [(r.previous, r.next) for r in self.outbox.rotations()]
+            if held != reached_from(self.root_pin, followed):
                 raise TrustListError(
                     f"this terminal's state pins root key {held}, not {self.root_pin}",
                     code=TrustReason.ROOT_PIN_MISMATCH,
@@ -150,21 +164,32 @@ class Agent:
         return self.root_pin
 
     def _first_contact(self) -> None:
-        """Learn the station; keep the server's root key only if it is the pinned one."""
+        """Learn the station; keep the server's root key only if it is the pinned one, or one
+        the district rotated to from it (a verified chain of endorsements)."""
         expected = self._expected_fingerprint()
         info = self.transport.device()
         offered = str(info.get("root_public_key") or "")
         try:
-            fingerprint = root_fingerprint(pem_public_key(offered))
+            key: ec.EllipticCurvePublicKey | None = pem_public_key(offered)
         except TrustListError:
-            fingerprint = "none"
-        if fingerprint != expected:
-            detail = f"the server offers root key {fingerprint}, not the pinned {expected}"
-            self.outbox.record_refusal(self.clock(), TrustReason.ROOT_PIN_MISMATCH, detail)
-            raise TrustListError(detail, code=TrustReason.ROOT_PIN_MISMATCH)
-        # The station and the pinned key are kept together: never one without the other.
-        self.outbox.set_metas({META_ROOT: offered, META_STATION: json.dumps(info["station"])})
+            key = None
+        links: tuple[Endorsement, ...] = ()
+        if key is None or root_fingerprint(key) != expected:
+            links = self._endorsed(expected, key, info.get("root_endorsements"))
+        # The station and the pinned key (and the rotations that led to it) are kept together:
+        # never one without the other.
+        metas = {META_ROOT: offered, META_STATION: json.dumps(info["station"])}
+        self.outbox.record_rotation(self.clock(), [x.row() for x in links], metas)
         self.outbox.end_refusal(self.clock())
+
+    def _endorsed(
+        self, expected: str, key: ec.EllipticCurvePublicKey | None, chain: object
+    ) -> tuple[Endorsement, ...]:
+        try:
+            return endorsed_key(expected, key, chain)
+        except TrustListError as exc:
+            self.outbox.record_refusal(self.clock(), exc.code, str(exc))
+            raise
 
     def _root(self) -> ec.EllipticCurvePublicKey:
         pem = self.outbox.get_meta(META_ROOT)
@@ -180,13 +205,43 @@ class Agent:
         return _station(json.loads(raw))
 
     def _use_bundle(self, document: bytes, current: int | None) -> None:
-        bundle = accept_bundle(document, self._root(), current)
+        root = self._root()
+        try:
+            bundle = accept_bundle(document, root, current)
+        except TrustListError as exc:
+            if exc.code != TrustReason.BUNDLE_UNTRUSTED:
+                raise
+            self._follow_rotation(document, root, current)
+            return
         if current is not None and bundle.version == current:
             return
-        runtime = open_runtime(bundle, self._root(), self.clock_skew)
+        runtime = open_runtime(bundle, root, self.clock_skew)
         with self._lock:
             self._runtime = runtime
         self.outbox.set_meta(META_BUNDLE, document.decode())
+
+    def _follow_rotation(
+        self, document: bytes, root: ec.EllipticCurvePublicKey, current: int | None
+    ) -> None:
+        """A bundle signed by the key the district rotated to: taken, and the new key pinned,
+        only when the endorsements lead from the pinned key to it (else BUNDLE_UNTRUSTED)."""
+        links = follow_bundle(document, root)
+        successor = links[-1].next_key
+        bundle = accept_bundle(document, successor, current)
+        runtime = open_runtime(bundle, successor, self.clock_skew)
+        metas = {META_ROOT: public_pem(successor).decode("ascii"), META_BUNDLE: document.decode()}
+        self.outbox.record_rotation(self.clock(), [x.row() for x in links], metas)
+        with self._lock:
+            self._runtime = runtime
+
+    def rotation_notice(self) -> Rotation | None:
+        """The latest root key rotation the entrance page has not shown yet; shown once."""
+        pending = self.outbox.rotations(unannounced=True)
+        if not pending:
+            return None
+        self.outbox.announce_rotations(pending[-1].seq)
+        return Rotation(pending[-1].seq, pending[-1].at, pending[0].previous, pending[-1].next,
+                        pending[-1].since)  # fmt: skip
 
     def _checkpoint(self) -> Checkpoint:
         with self._lock:

@@ -7,7 +7,10 @@ when its bundle is older than the pack's limit, keeps working but shows and reco
 stale (issue 4, the entrance).
 
 The trust list and revocation list travel as the documents their own modules sign and read;
-the bundle only adds the outer signature, the version and the age limit.
+the bundle only adds the outer signature, the version and the age limit. After the district
+rotated its root key, the envelope also carries the chain of endorsements from the earlier
+keys to the signing one (``endorsements``, see ``rotation``): outside the signed body, since
+each link is signed by the key it succeeds and a terminal verifies them one by one.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -122,17 +126,29 @@ def canonical(body: dict[str, Any]) -> bytes:
     return json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
 
 
-def sign_bundle(bundle: Bundle, root_key: ec.EllipticCurvePrivateKey) -> bytes:
-    """The bundle document, signed by the district root key."""
+def sign_bundle(
+    bundle: Bundle,
+    root_key: ec.EllipticCurvePrivateKey,
+    endorsements: Sequence[dict[str, Any]] = (),
+) -> bytes:
+    """The bundle document, signed by the district root key, with the key's ENDORSEMENTS."""
     body = bundle.body()
     signature = root_key.sign(canonical(body), ec.ECDSA(hashes.SHA256()))
-    envelope = {
+    envelope: dict[str, Any] = {
         "format": FORMAT,
         "kid": root_kid(root_key.public_key()),
         "body": body,
         "signature": base64.b64encode(signature).decode("ascii"),
     }
+    if endorsements:
+        envelope["endorsements"] = list(endorsements)
     return json.dumps(envelope, ensure_ascii=False).encode()
+
+
+def bundle_signer(document: bytes) -> tuple[str, object]:
+    """The kid that DOCUMENT says signed it and the endorsements it carries (unverified)."""
+    _, _, kid = _parse(document)  # BUNDLE_FORGED when it is no bundle at all
+    return kid, json.loads(document).get("endorsements", [])
 
 
 def _forged(detail: str) -> TrustListError:

@@ -51,6 +51,15 @@ _SCHEMA = (
         times INTEGER NOT NULL DEFAULT 1,
         ended_at TEXT
     )""",
+    # The district root keys the agent followed (``rotation``): one row per link, kept.
+    """CREATE TABLE IF NOT EXISTS rotation (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        at TEXT NOT NULL,
+        previous TEXT NOT NULL,
+        next TEXT NOT NULL,
+        since TEXT NOT NULL,
+        announced INTEGER NOT NULL DEFAULT 0
+    )""",
 )
 
 
@@ -90,6 +99,18 @@ class RefusedEvent:
     kind: str
     code: str
     at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Rotation:
+    """The agent re-pinned from the PREVIOUS root key to the NEXT (fingerprints) AT its time;
+    the district's endorsement dates the hand-over SINCE."""
+
+    seq: int
+    at: datetime
+    previous: str
+    next: str
+    since: datetime
 
 
 @dataclass(frozen=True, slots=True)
@@ -268,6 +289,39 @@ class Outbox:
             f"SELECT {_REFUSAL} FROM refusal WHERE ended_at IS NULL ORDER BY seq DESC LIMIT 1"  # noqa: S608 - a constant column list
         ).fetchone()
         return _refusal(row) if row else None
+
+    def record_rotation(
+        self, at: datetime, links: Sequence[tuple[str, str, datetime]], metas: dict[str, str]
+    ) -> None:
+        """Re-pin: METAS (the new root key, the bundle it signed) and the LINKS followed
+        (previous, next, since) in one transaction, so a crash leaves the old pin working."""
+        stamp = at.astimezone(UTC).isoformat()
+        rows = [(stamp, p, n, since.astimezone(UTC).isoformat()) for p, n, since in links]
+        with self._transaction():
+            self._db.executemany(
+                "INSERT INTO meta (key, value) VALUES (?, ?) "
+                "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                list(metas.items()),
+            )
+            self._db.executemany(
+                "INSERT INTO rotation (at, previous, next, since) VALUES (?, ?, ?, ?)", rows
+            )
+
+    def rotations(self, *, unannounced: bool = False) -> list[Rotation]:
+        """The root keys followed, oldest first (only those not yet shown, if UNANNOUNCED)."""
+        where = "WHERE announced = 0 " if unannounced else ""
+        rows = self._db.execute(
+            f"SELECT seq, at, previous, next, since FROM rotation {where}ORDER BY seq"  # noqa: S608 - a constant clause
+        ).fetchall()
+        return [
+            Rotation(seq, datetime.fromisoformat(at), p, n, datetime.fromisoformat(since))
+            for seq, at, p, n, since in rows
+        ]
+
+    def announce_rotations(self, up_to: int) -> None:
+        """The entrance page said so: rotations up to seq UP_TO are not shown again."""
+        with self._transaction():
+            self._db.execute("UPDATE rotation SET announced = 1 WHERE seq <= ?", (up_to,))
 
     def record_skew(self, at: datetime, skew_ms: int, round_trip_ms: int) -> None:
         with self._transaction():

@@ -72,6 +72,11 @@ class TrustReason(StrEnum):
     BUNDLE_UNTRUSTED = "BUNDLE_UNTRUSTED"
     BUNDLE_FORGED = "BUNDLE_FORGED"
     BUNDLE_OUTDATED = "BUNDLE_OUTDATED"
+    # The district root key was rotated (``checkpoint.rotation``): a chain of endorsements
+    # that does not lead, link by verified link, from the pinned key to the bundle's signer.
+    ROOT_CHAIN_BROKEN = "ROOT_CHAIN_BROKEN"
+    ROOT_CHAIN_LOOP = "ROOT_CHAIN_LOOP"
+    ROOT_CHAIN_TOO_LONG = "ROOT_CHAIN_TOO_LONG"
 
 
 TRUST_MESSAGES: dict[TrustReason, tuple[str, str]] = {
@@ -107,6 +112,22 @@ TRUST_MESSAGES: dict[TrustReason, tuple[str, str]] = {
     TrustReason.BUNDLE_OUTDATED: (
         "收到的信任包比正在使用的旧，已拒绝",
         "A bundle older than the one in use was refused",
+    ),
+    TrustReason.ROOT_CHAIN_BROKEN: (
+        "区根密钥更换记录无法验证（签名或指纹不符、顺序错误，或未通到签发信任包的密钥），已拒绝",
+        (
+            "The district root key's rotation record does not verify (a signature or "
+            "fingerprint does not match, links out of order, or it does not reach the key "
+            "that signed the bundle): refused"
+        ),
+    ),
+    TrustReason.ROOT_CHAIN_LOOP: (
+        "区根密钥更换记录中同一密钥出现两次（循环），已拒绝",
+        "The district root key's rotation record names the same key twice (a loop): refused",
+    ),
+    TrustReason.ROOT_CHAIN_TOO_LONG: (
+        "区根密钥更换记录过长，已拒绝",
+        "The district root key's rotation record is longer than a terminal follows: refused",
     ),
 }
 

@@ -263,6 +263,14 @@
         line.dataset.refused = status.bundle_refused || "";
         showRefusedEvents(status.refused_events);
       }
+      // The agent sends a root key rotation once; the notice stays until the page reloads.
+      const rotated = data.root_rotated;
+      if (rotated) {
+        const notice = $("rotation-notice");
+        notice.textContent = statusText("rotated")
+          .replace("{previous}", rotated.previous).replace("{next}", rotated.next);
+        notice.hidden = false;
+      }
     } catch (error) { /* counts are a convenience; the next refresh tries again */ }
   }
 
