@@ -78,6 +78,9 @@ def build_registry(settings: Settings | None = None, *, engine: Engine | None = 
     )
 
 
+ENDORSEMENTS_FILE = "root-endorsements.json"
+
+
 @dataclass(frozen=True, slots=True)
 class DistrictKeyFiles:
     """Where a deployment keeps the district's key material (docs/web.md, "Server keys").
@@ -94,6 +97,8 @@ class DistrictKeyFiles:
     root_public: Path
     trust_list: Path
     revocations: Path
+    # The chain of endorsements of the root keys rotated to (``api.root_rotation``).
+    endorsements: Path
 
     @classmethod
     def of(cls, settings: Settings) -> DistrictKeyFiles:
@@ -106,6 +111,7 @@ class DistrictKeyFiles:
             root_public=trust / "root.pub.pem",
             trust_list=trust / "trust-list.json",
             revocations=trust / "revocations.jcrl",
+            endorsements=trust / ENDORSEMENTS_FILE,
         )
 
 

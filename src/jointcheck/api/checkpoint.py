@@ -91,6 +91,8 @@ def device_info(device: DeviceDep, server: ServerDep) -> dict[str, Any]:
         "root_kid": device.root_kid,
         "root_fingerprint": server.root_fingerprint(),
         "root_public_key": public_pem(server.root_public()).decode("ascii"),
+        # After a rotation: how an agent pinned to an earlier key reaches this one.
+        "root_endorsements": server.endorsements(),
     }
 
 

@@ -25,11 +25,13 @@ from jointcheck.api.checkpoint_batch import in_own_name, of_own_checks, row_ids,
 from jointcheck.api.checkpoint_lookup import lookup_id_document
 from jointcheck.api.checkpoint_scan import ServerScans, ledger_for
 from jointcheck.api.checkpoint_terminals import Terminals, devices_of
+from jointcheck.api.root_rotation import ENDORSEMENTS_FILE, checked_chain, read_endorsements
 from jointcheck.api.ttl_cache import TtlCache
 from jointcheck.bootstrap import DistrictKeyFiles, Registry
 from jointcheck.checkpoint.bundle import (
     Bundle,
     accept_bundle,
+    bundle_signer,
     root_fingerprint,
     root_kid,
     sign_bundle,
@@ -92,6 +94,11 @@ class BundleSource:
     root_private: Path
     pack_id: str
 
+    @property
+    def endorsements(self) -> Path:
+        """The chain of root key endorsements, beside the root public key (``root_rotation``)."""
+        return self.root_public.with_name(ENDORSEMENTS_FILE)
+
     @classmethod
     def of(cls, settings: Settings, pack_id: str = DEFAULT_PACK) -> BundleSource:
         """The district's key files under the deployment's var directory, and pack PACK_ID."""
@@ -128,6 +135,8 @@ class CheckpointServer(Terminals):
     _scans: ServerScans = field(init=False)
     _purged_day: date | None = None
     _devices: TtlCache[bytes, Device] = field(init=False)
+    # The kid that signed the newest bundle, by version (read once per version).
+    _signer: tuple[int, str] | None = None
     # What this process last wrote of each device's last seen time and skew (see _touch).
     _seen: dict[str, tuple[datetime, int | None]] = field(default_factory=dict)
 
@@ -166,11 +175,17 @@ class CheckpointServer(Terminals):
         """The root key's SHA-256 fingerprint, grouped: shown at enrollment, pinned by the agent."""
         return root_fingerprint(self.root_public())
 
+    def endorsements(self) -> list[dict[str, Any]]:
+        """The chain of endorsements from the district's first root key to the one in use
+        (empty until the key is rotated): served with the bundle and at ``/device``."""
+        return read_endorsements(self.source.endorsements)
+
     def publish(self, max_age: timedelta | None = None) -> int:
         """Sign the current trust list, revocations and pack into a new bundle version."""
         key = read_signing_key(self.source.root_private)
         if not isinstance(key, ec.EllipticCurvePrivateKey):
             raise ConfigError("the district root key must be ECDSA P-256")
+        chain = checked_chain(self.source.endorsements, key.public_key())
         pack = load_shipped(self.source.pack_id)
         revocations = (
             base64.b64encode(self.source.revocations.read_bytes()).decode("ascii")
@@ -197,7 +212,7 @@ class CheckpointServer(Terminals):
                     pack_id=bundle.pack_id,
                     pack_version=bundle.pack_version,
                     retention_days=pack.parameters.retention_days,
-                    document=sign_bundle(bundle, key),
+                    document=sign_bundle(bundle, key, chain),
                 )
             )
             uow.commit()
@@ -205,27 +220,43 @@ class CheckpointServer(Terminals):
             self._runtime = None
         return bundle.version
 
-    def bundle_document(self) -> StoredBundle:
+    def _latest(self) -> StoredBundle | None:
         with self.registry.uow() as uow:
-            row = SqlCheckpoint(uow.session).latest_bundle()
-        if row is not None:
+            return SqlCheckpoint(uow.session).latest_bundle()
+
+    def _signed_by_root(self, row: StoredBundle) -> bool:
+        """Whether ROW is signed by the root key in use (not by one rotated away from)."""
+        known = self._signer
+        if known is None or known[0] != row.version:
+            known = (row.version, bundle_signer(row.document)[0])
+            self._signer = known
+        return known[1] == root_kid(self.root_public())
+
+    def bundle_document(self) -> StoredBundle:
+        """The newest bundle; the first one, or one signed by the key in use after the
+        district rotated its root key (``jointcheck keys rotate-root``), is published here."""
+        row = self._latest()
+        if row is not None and self._signed_by_root(row):
             return row
         if not self.source.root_private.is_file():
+            if row is not None:
+                return row
             raise ConfigError("no bundle published", code="BUNDLE_MISSING")
         with self._publishing:
-            # Concurrent first requests: one publishes, the others read what it published.
-            with self.registry.uow() as uow:
-                row = SqlCheckpoint(uow.session).latest_bundle()
-            if row is None:
+            # Concurrent requests: one publishes, the others read what it published.
+            row = self._latest()
+            if row is None or not self._signed_by_root(row):
                 try:
                     self.publish()
                 except (IntegrityError, StoreError):
-                    # Another server process published the first version meanwhile (the
-                    # version is the key): read what it published.
-                    with self.registry.uow() as uow:
-                        if SqlCheckpoint(uow.session).latest_bundle() is None:
-                            raise
-        return self.bundle_document()
+                    # Another server process published meanwhile (the version is the key):
+                    # read what it published.
+                    if self._latest() in (None, row):
+                        raise
+            published = self._latest()
+        if published is None:
+            raise ConfigError("no bundle published", code="BUNDLE_MISSING")
+        return published
 
     def fresh_runtime(self) -> Runtime | None:
         """The decision state if it was checked against the store recently, else None."""

@@ -276,6 +276,16 @@ def open_revocation_list(
     return RevocationList(data, start, count, version, issued_at, cutoff_count)
 
 
+def resign_revocation_list(
+    data: bytes, root: PublicKey, successor: ec.EllipticCurvePrivateKey
+) -> bytes:
+    """The list in DATA, verified with ROOT, signed by SUCCESSOR instead: the same entries,
+    version and time, for a district that rotated its root key."""
+    open_revocation_list(data, root)
+    body = data[: len(data) - SIGNATURE_BYTES]
+    return body + sign_es256(successor, body)
+
+
 def load_revocation_list(
     data: bytes, root: PublicKey, *, in_use: int | None = None
 ) -> RevocationList | Reason:
