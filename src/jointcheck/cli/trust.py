@@ -163,10 +163,12 @@ ROTATION_REFUSALS = {
 def keys_rotate_root() -> None:
     """Replace the district root key without enrolling the terminals again.
 
-    Works on the deployment's files (JOINTCHECK_VAR_DIR): makes a new root key, signs with the
-    old one an endorsement of the new (added to var/trust/root-endorsements.json), signs the
-    trust list and revocation list again with the new key, and keeps the old key in
-    var/secrets/retired. Exit status 2 with ROOT_KEY_MISSING when there is no root key yet.
+    On the deployment's files (JOINTCHECK_VAR_DIR): a new root key; an
+    endorsement of it signed by the old key (var/trust/root-endorsements.json);
+    the trust and revocation lists signed again by the new key; the old key
+    kept in var/secrets/retired. Terminals follow at their next sync.
+
+    Exit status 2 with ROOT_KEY_MISSING when there is no root key yet.
     """
     from jointcheck.api.root_rotation import rotate_root
     from jointcheck.bootstrap import DistrictKeyFiles
