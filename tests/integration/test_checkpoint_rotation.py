@@ -20,6 +20,7 @@ from checkpoint_factories import (
 )
 from cryptography.hazmat.primitives.asymmetric import ec
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 from test_checkpoint_agent import Switchable, make_agent, stored_checks
 from typer.testing import CliRunner
 
@@ -31,17 +32,27 @@ from jointcheck.checkpoint.reasons import trust_message
 from jointcheck.checkpoint.rotation import endorse
 from jointcheck.checkpoint.sealing import DeviceSealer
 from jointcheck.cli.main import app as cli_app
-from jointcheck.cli.trust import ROTATION_REFUSALS
+from jointcheck.cli.root_key import REFUSALS
 from jointcheck.credentials.keyfiles import read_public_key
 from jointcheck.errors import ConfigError, TrustListError
+from jointcheck.store.models import AuditRow
 
 ATTACKER = ec.derive_private_key(40_001, ec.SECP256R1())
 FINGERPRINT = re.compile(r"(?:[0-9A-F]{4}:){15}[0-9A-F]{4}")
 
 
+def deployment(district: District, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The district's settings in the environment, as the office's shell has them."""
+    settings = district.settings
+    monkeypatch.setenv("JOINTCHECK_VAR_DIR", str(settings.var_dir))
+    monkeypatch.setenv("JOINTCHECK_DATABASE_URL", settings.effective_database_url)
+    for name in ("pii_key", "lookup_key", "session_secret"):
+        monkeypatch.setenv(f"JOINTCHECK_{name.upper()}", getattr(settings, name))
+
+
 def rotate(district: District, monkeypatch: pytest.MonkeyPatch) -> tuple[str, str, str]:
     """``jointcheck keys rotate-root`` on the district's files: (output, old, new)."""
-    monkeypatch.setenv("JOINTCHECK_VAR_DIR", str(district.settings.var_dir))
+    deployment(district, monkeypatch)
     result = CliRunner().invoke(cli_app, ["keys", "rotate-root"])
     assert result.exit_code == 0, result.output
     old, new = FINGERPRINT.findall(result.output)[:2]
@@ -60,6 +71,15 @@ def test_an_agent_follows_a_rotation_and_keeps_deciding(client, district, tmp_pa
     (retired,) = (district.settings.var_dir / "secrets" / "retired").glob("root-*.key.pem")
     assert stat.S_IMODE(retired.stat().st_mode) == 0o600
     assert district.server.root_fingerprint() == new  # what enrollment shows from now on
+    with district.registry.uow() as uow:
+        rows = uow.session.execute(
+            select(AuditRow.admin_code, AuditRow.actor_username, AuditRow.detail).where(
+                AuditRow.action == "root_key.rotate"
+            )
+        ).all()
+    ((admin_code, actor, detail),) = rows
+    assert (admin_code, actor) == ("370704", "cli:district-office")
+    assert (json.loads(detail)["previous"], json.loads(detail)["next"]) == (old, new)
     transport.up = True
     report = agent.sync()
     assert report is not None
@@ -186,7 +206,7 @@ def test_rotate_root_refuses_without_a_root_key(tmp_path, monkeypatch):
     monkeypatch.setenv("JOINTCHECK_VAR_DIR", str(tmp_path / "var"))
     result = CliRunner().invoke(cli_app, ["keys", "rotate-root"])
     assert result.exit_code == 2
-    zh, en = ROTATION_REFUSALS["ROOT_KEY_MISSING"]
+    _, zh, en = REFUSALS["ROOT_KEY_MISSING"]
     assert f"ROOT_KEY_MISSING: {zh}" in result.output
     assert f"ROOT_KEY_MISSING: {en}" in result.output
     assert not (tmp_path / "var" / "secrets").exists()
@@ -197,11 +217,22 @@ def test_rotate_root_refuses_a_chain_that_does_not_end_at_the_key_in_use(distric
     other = ec.derive_private_key(40_002, ec.SECP256R1())
     chain = [endorse(other, ATTACKER.public_key(), district.now())]
     (var / "trust" / "root-endorsements.json").write_text(json.dumps(chain))
-    monkeypatch.setenv("JOINTCHECK_VAR_DIR", str(var))
+    deployment(district, monkeypatch)
     result = CliRunner().invoke(cli_app, ["keys", "rotate-root"])
     assert result.exit_code == 2
-    zh, en = ROTATION_REFUSALS["ROOT_CHAIN_BROKEN"]
+    _, zh, en = REFUSALS["ROOT_CHAIN_BROKEN"]
     assert zh in result.output
     assert en in result.output
     assert root_fingerprint(read_public_key(var / "trust" / "root.pub.pem")) == ROOT_FINGERPRINT
     assert trust_message("ROOT_CHAIN_BROKEN")[1].startswith("The district root key's")
+
+
+def test_rotate_root_refuses_when_the_audit_log_cannot_be_written(district, monkeypatch):
+    deployment(district, monkeypatch)
+    monkeypatch.setenv("JOINTCHECK_DATABASE_URL", "sqlite:////nonexistent/folder/jointcheck.db")
+    result = CliRunner().invoke(cli_app, ["keys", "rotate-root"])
+    assert result.exit_code == 1
+    assert "NOT_READY: " + REFUSALS["NOT_READY"][2] in result.output
+    var = district.settings.var_dir
+    assert root_fingerprint(read_public_key(var / "trust" / "root.pub.pem")) == ROOT_FINGERPRINT
+    assert not (var / "secrets" / "retired").exists()

@@ -27,7 +27,7 @@ from jointcheck.checkpoint.reasons import TrustReason
 from jointcheck.checkpoint.rotation import chain_end, endorse
 from jointcheck.credentials import keyfiles
 from jointcheck.credentials.revocation import resign_revocation_list
-from jointcheck.credentials.trust import resign_trust_list
+from jointcheck.credentials.trust import sign_trust_list, signed_payload
 from jointcheck.errors import ConfigError, KeyMaterialError, TrustListError
 
 __all__ = ["ENDORSEMENTS_FILE", "Rotated", "checked_chain", "read_endorsements", "rotate_root"]
@@ -41,6 +41,7 @@ class Rotated:
     since: datetime
     retired: Path
     links: int
+    district: str  # the trust list's district code ("" when it names none)
 
 
 def read_endorsements(path: Path) -> list[dict[str, Any]]:
@@ -101,9 +102,11 @@ def rotate_root(files: DistrictKeyFiles, now: datetime) -> Rotated:
     staged: list[tuple[Path, Path]] = []
     chain_text = json.dumps([*chain, link], ensure_ascii=False, indent=2) + "\n"
     _staged(files.endorsements, chain_text.encode(), staged)
+    district = ""
     if files.trust_list.is_file():
-        resigned = resign_trust_list(files.trust_list.read_bytes(), old.public_key(), new)
-        _staged(files.trust_list, resigned, staged)
+        payload = signed_payload(files.trust_list.read_bytes(), old.public_key())
+        district = str(payload.get("district") or "") if isinstance(payload, dict) else ""
+        _staged(files.trust_list, sign_trust_list(payload, new), staged)
     if files.revocations.is_file():
         resigned = resign_revocation_list(files.revocations.read_bytes(), old.public_key(), new)
         _staged(files.revocations, resigned, staged)
@@ -122,6 +125,7 @@ def rotate_root(files: DistrictKeyFiles, now: datetime) -> Rotated:
         since=now,
         retired=retired,
         links=len(chain) + 1,
+        district=district,
     )
 
 

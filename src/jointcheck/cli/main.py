@@ -18,6 +18,7 @@ from jointcheck.cli import (
     devices,
     policy,
     revocation,
+    root_key,
     serve,
     trust,
 )
@@ -37,6 +38,7 @@ app.add_typer(policy.app, name="policy")
 app.add_typer(db.app, name="db")
 app.add_typer(demo.app, name="demo")
 app.add_typer(devices.app, name="devices")
+trust.keys_app.command(name="rotate-root")(root_key.rotate_root)
 app.add_typer(trust.keys_app, name="keys")
 app.add_typer(trust.trust_app, name="trust")
 app.add_typer(revocation.revocation_app, name="revocation")

@@ -139,63 +139,6 @@ def keys_create(
     typer.echo(f"kid {_kid_text(keyfiles.kid_for_spki(key.public_key()))}")
 
 
-# code -> (zh-CN, en): why ``keys rotate-root`` made no new key, and what to do.
-ROTATION_REFUSALS = {
-    "ROOT_KEY_MISSING": (
-        "尚无区根密钥，无可更换：先创建本区的密钥（jointcheck demo up 或 jointcheck keys create）",
-        (
-            "There is no district root key to rotate yet: create the district's keys first "
-            "(jointcheck demo up, or jointcheck keys create)"
-        ),
-    ),
-    "ROOT_CHAIN_BROKEN": (
-        "现有的区根密钥更换记录无法验证或不以当前根密钥结尾，未作更换：请从备份恢复该文件",
-        (
-            "The district's existing root key endorsements do not verify or do not end at the "
-            "key in use: nothing rotated; restore the file from a backup"
-        ),
-    ),
-}
-
-
-@keys_app.command("rotate-root")
-@faults_exit_2
-def keys_rotate_root() -> None:
-    """Replace the district root key without enrolling the terminals again.
-
-    On the deployment's files (JOINTCHECK_VAR_DIR): a new root key; an
-    endorsement of it signed by the old key (var/trust/root-endorsements.json);
-    the trust and revocation lists signed again by the new key; the old key
-    kept in var/secrets/retired. Terminals follow at their next sync.
-
-    Exit status 2 with ROOT_KEY_MISSING when there is no root key yet.
-    """
-    from jointcheck.api.root_rotation import rotate_root
-    from jointcheck.bootstrap import DistrictKeyFiles
-    from jointcheck.config import load_settings
-
-    files = DistrictKeyFiles.of(load_settings())
-    try:
-        done = rotate_root(files, datetime.now(UTC))
-    except JointcheckError as exc:
-        if exc.code not in ROTATION_REFUSALS:
-            raise
-        zh, en = ROTATION_REFUSALS[exc.code]
-        typer.echo(f"{exc.code}: {zh}\n{exc.code}: {en}\n({exc})", err=True)
-        raise typer.Exit(2) from exc
-    typer.echo(f"rotated the district root key from {done.since.isoformat()}")
-    typer.echo(f"  retired key: {done.previous} (kept in {done.retired}, 0600)")
-    typer.echo(f"  new key:     {done.next}")
-    typer.echo(
-        f"  endorsement: link {done.links} of {files.endorsements}, signed by the retired key"
-    )
-    typer.echo("next:")
-    typer.echo("  - the server signs its next bundle, at the next request, with the new key;")
-    typer.echo("    terminals pinned to an earlier key follow the endorsements at their next sync")
-    typer.echo(f"  - enroll new terminals with --root-key {done.next} (enrollment shows it)")
-    typer.echo(f"  - keep {done.retired} offline; do not delete it")
-
-
 # --- trust list ----------------------------------------------------------------------------
 
 

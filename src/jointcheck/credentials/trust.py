@@ -240,14 +240,6 @@ def signed_payload(document: bytes, root: PublicKey, *, what: str = "trust list"
     return parsed["payload"]
 
 
-def resign_trust_list(
-    document: bytes, root: PublicKey, successor: ec.EllipticCurvePrivateKey
-) -> bytes:
-    """The list in DOCUMENT, verified with ROOT, signed by SUCCESSOR instead: the same payload
-    (version, time, issuers), for a district that rotated its root key."""
-    return sign_trust_list(signed_payload(document, root), successor)
-
-
 def open_trust_list(document: bytes, root: PublicKey, *, in_use: int | None = None) -> TrustList:
     """Verify and read a trust list for an operator command; faults are TrustListError.
 

@@ -30,6 +30,7 @@ class AuditAction(StrEnum):
     FAMILY_UNLINK = "family.unlink"
     DEVICE_ENROLL = "device.enroll"  # an entrance terminal given a token (issue 4)
     DEVICE_REVOKE = "device.revoke"  # a lost terminal's token withdrawn
+    ROOT_KEY_ROTATE = "root_key.rotate"  # the district root key replaced, old one endorsing
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,0 +1,152 @@
+"""``jointcheck keys rotate-root``: replace the district root key without enrolling the
+entrance terminals again (issue 4; the files in ``api/root_rotation.py``, the terminals'
+side in ``checkpoint/rotation.py``).
+
+For the district office on the server's deployment (``JOINTCHECK_VAR_DIR``, the database of
+``jointcheck devices``): the rotation is written to the audit log as the district office, like
+an enrollment made there (R6). Exit status: 0 rotated, 1 the database cannot be opened
+(nothing rotated), 2 nothing to rotate or an endorsement file that does not verify.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+
+import typer
+
+if TYPE_CHECKING:
+    from jointcheck.api.root_rotation import Rotated
+    from jointcheck.bootstrap import DistrictKeyFiles, Registry
+
+DISTRICT_CODE_LENGTH = 6
+
+# code -> (exit status, zh-CN, en): why no new key was made, and what to do.
+REFUSALS = {
+    "ROOT_KEY_MISSING": (
+        2,
+        "尚无区根密钥，无可更换：先创建本区的密钥（jointcheck demo up 或 jointcheck keys create）",
+        (
+            "There is no district root key to rotate yet: create the district's keys first "
+            "(jointcheck demo up, or jointcheck keys create)"
+        ),
+    ),
+    "ROOT_CHAIN_BROKEN": (
+        2,
+        "现有的区根密钥更换记录无法验证或不以当前根密钥结尾，未作更换：请从备份恢复该文件",
+        (
+            "The district's existing root key endorsements do not verify or do not end at the "
+            "key in use: nothing rotated; restore the file from a backup"
+        ),
+    ),
+    "NOT_READY": (
+        1,
+        "无法打开数据库（更换须记入审计日志），未作更换：检查 JOINTCHECK_DATABASE_URL 和 var/secrets",
+        (
+            "Cannot open the database (the rotation is written to the audit log): nothing "
+            "rotated; check JOINTCHECK_DATABASE_URL and var/secrets"
+        ),
+    ),
+}
+
+
+def refused(code: str, detail: str) -> typer.Exit:
+    """Say why nothing was rotated (code, zh-CN, en, detail); the exit to raise."""
+    status, zh, en = REFUSALS[code]
+    typer.echo(f"{code}: {zh}\n{code}: {en}\n({detail})", err=True)
+    return typer.Exit(status)
+
+
+def rotate_root() -> None:
+    """Replace the district root key without enrolling the terminals again.
+
+    On the deployment's files (JOINTCHECK_VAR_DIR): a new root key; an
+    endorsement of it signed by the old key (var/trust/root-endorsements.json);
+    the trust and revocation lists signed again by the new key; the old key
+    kept in var/secrets/retired. Terminals follow at their next sync. Written
+    to the audit log (root_key.rotate) as the district office.
+
+    Exit status 2 with ROOT_KEY_MISSING when there is no root key yet.
+    """
+    from jointcheck.api.root_rotation import rotate_root as rotate_files
+    from jointcheck.bootstrap import DistrictKeyFiles, build_registry
+    from jointcheck.config import load_settings
+    from jointcheck.errors import JointcheckError
+
+    try:
+        settings = load_settings()
+    except JointcheckError as exc:
+        raise refused("NOT_READY", f"{exc.code}: {exc}") from exc
+    files = DistrictKeyFiles.of(settings)
+    if not files.root_private.is_file():
+        # Before anything is opened or made.
+        raise refused("ROOT_KEY_MISSING", f"no district root key at {files.root_private}")
+    try:
+        registry = build_registry(settings)
+    except JointcheckError as exc:
+        raise refused("NOT_READY", f"{exc.code}: {exc}") from exc
+    try:
+        _check_audit_log(registry)
+        try:
+            done = rotate_files(files, datetime.now(UTC))
+        except JointcheckError as exc:
+            if exc.code not in REFUSALS:
+                typer.echo(f"error [{exc.code}]: {exc}", err=True)
+                raise typer.Exit(2) from exc
+            raise refused(exc.code, str(exc)) from exc
+        _audit(registry, done)
+    finally:
+        registry.close()
+    _say_next(files, done)
+
+
+def _check_audit_log(registry: Registry) -> None:
+    """The audit log can be written: checked before a key is made, not after."""
+    from sqlalchemy import inspect
+    from sqlalchemy.exc import SQLAlchemyError
+
+    try:
+        ready = inspect(registry.engine).has_table("audit_log")
+    except SQLAlchemyError as exc:
+        raise refused("NOT_READY", type(exc).__name__) from exc
+    if not ready:
+        raise refused("NOT_READY", "no audit_log table: run `jointcheck db upgrade`")
+
+
+def _audit(registry: Registry, done: Rotated) -> None:
+    from jointcheck.security.ports import AuditAction
+    from jointcheck.security.roles import Principal, Role
+
+    district = done.district[:DISTRICT_CODE_LENGTH]
+    office = Principal(0, "cli:district-office", Role.DISTRICT_ADMIN, district)
+    with registry.uow() as uow:
+        uow.audit.add(
+            registry.auditor.entry(
+                office,
+                AuditAction.ROOT_KEY_ROTATE,
+                admin_code=district,
+                subject_kind="root_key",
+                subject_id=done.next.replace(":", "")[:64],
+                reason="rotate the district root key",
+                detail={
+                    "previous": done.previous,
+                    "next": done.next,
+                    "since": done.since.isoformat(),
+                    "retired": done.retired.name,
+                },
+            )
+        )
+        uow.commit()
+
+
+def _say_next(files: DistrictKeyFiles, done: Rotated) -> None:
+    typer.echo(f"rotated the district root key from {done.since.isoformat()}")
+    typer.echo(f"  retired key: {done.previous}")
+    typer.echo(f"               kept in {done.retired} (0600)")
+    typer.echo(f"  new key:     {done.next}")
+    typer.echo(f"  endorsement: link {done.links} of {files.endorsements}")
+    typer.echo("next:")
+    typer.echo("  - the server signs its next bundle, at the next request, with the new key;")
+    typer.echo("    terminals pinned to an earlier key follow the endorsements at their next sync")
+    typer.echo(f"  - enroll new terminals with --root-key {done.next} (enrollment shows it)")
+    typer.echo(f"  - move {done.retired.name} to the offline machine; do not delete it")
