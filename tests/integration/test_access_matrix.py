@@ -38,6 +38,7 @@ from jointcheck.credentials import issue
 from jointcheck.credentials.keyfiles import read_signing_key, read_subject_key
 from jointcheck.credentials.masking import mask_name
 from jointcheck.credentials.model import CodeColour
+from jointcheck.credentials.subject import subject_hash
 from jointcheck.registry.demo import DemoDistrict, DemoPerson, build_demo
 from jointcheck.registry.model import Place
 from jointcheck.registry.seeding import DemoSeeder
@@ -89,6 +90,8 @@ ACCESS: dict[tuple[str, str], frozenset[str]] = {
     ("POST", "/api/checkpoint/events"): DEVICES,
     ("POST", "/api/checkpoint/scan"): DEVICES,
     ("POST", "/api/checkpoint/id-document"): DEVICES,
+    # Issue 4: a paper health code's current colour, for any person of the device's district.
+    ("POST", "/api/checkpoint/paper-colour"): DEVICES,
     ("POST", "/api/checkpoint/register"): DEVICES,
     ("POST", "/api/checkpoint/override"): DEVICES,
     ("GET", "/api/checkpoint/counts"): DEVICES,
@@ -152,6 +155,11 @@ class World:
     clients: dict[str, TestClient]
     scopes: dict[str, Scope]
     needles: Needles
+    subject_key: bytes = b""
+
+    def subject_hash(self, id_number: str) -> str:
+        """The keyed hash a health code of ID_NUMBER carries (the district's subject key)."""
+        return subject_hash(self.subject_key, id_number).hex()
 
     def place_named(self, name: str) -> Place:
         return next(p for p in self.places if p.name == name)
@@ -283,7 +291,8 @@ def world(
             assert answer.status_code == 303, (username, answer.text)
             clients[username] = client
         needles, _ = needles_of(demo)
-        world = World(demo, places, clients, {}, needles)
+        subject_key = read_subject_key(DistrictKeyFiles.of(settings).subject)
+        world = World(demo, places, clients, {}, needles, subject_key)
         _scopes(world, clients["admin"])
         for name in (DEVICE_A, DEVICE_B):
             scope = world.scopes[name]
@@ -380,6 +389,9 @@ BODIES: dict[tuple[str, str], Builder] = {
     ("POST", "/api/checkpoint/scan"): lambda w, c, o: {"json": {"codes": ["HC1:NOT-A-CODE"]}},
     ("POST", "/api/checkpoint/id-document"): lambda w, c, o: {
         "json": {"number": w.demo.persons[3].form.document_number, "store": False}
+    },
+    ("POST", "/api/checkpoint/paper-colour"): lambda w, c, o: {
+        "json": {"subject_hash": w.subject_hash(w.demo.persons[3].form.document_number)}
     },
     ("POST", "/api/checkpoint/register"): lambda w, c, o: {
         "json": {"check_id": _check(w, c, o), **_person(w, 4), "purpose": "探亲"}

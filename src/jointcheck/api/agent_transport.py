@@ -19,10 +19,15 @@ import httpx
 
 from jointcheck.api.checkpoint_schemas import EVENTS_BODY_LIMIT
 from jointcheck.checkpoint.sync import BatchAnswer, TooLarge, Unreachable
+from jointcheck.credentials.model import CodeColour
 from jointcheck.errors import InputError
 
 PREFIX = "/api/checkpoint"
 SERVER_ERROR = 500
+# A paper code's current colour is asked while the person waits at the entrance: a dead link
+# costs at most this long for each step of the request (connect, send, read), then the printed
+# colour stands (issue 4).
+PAPER_COLOUR_TIMEOUT = 0.3
 
 
 class HttpTransport:
@@ -33,9 +38,11 @@ class HttpTransport:
         timeout: float = 5.0,
         client: httpx.Client | None = None,
         max_body: int = EVENTS_BODY_LIMIT,
+        colour_timeout: float = PAPER_COLOUR_TIMEOUT,
     ) -> None:
         self._client = client or httpx.Client(base_url=server.rstrip("/"), timeout=timeout)
         self._max_body = max_body
+        self._colour_timeout = colour_timeout
         self._client.headers["authorization"] = f"Bearer {token}"
 
     def close(self) -> None:
@@ -93,3 +100,23 @@ class HttpTransport:
     def id_document(self, document_type: str, number: str) -> dict[str, Any]:
         body = {"document_type": document_type, "number": number, "store": False}
         return self._json(self._call("POST", "/id-document", json=body))
+
+    def paper_colour(self, subject_hash: str) -> CodeColour | None:
+        """The health authority's current colour for SUBJECT_HASH; None for no such person in
+        the district (404 SUBJECT_UNKNOWN). Raises Unreachable when the server does not
+        answer within the short timeout, InputError when it refuses the question."""
+        # The request's own timeout as httpx's "timeout" extension, which a client passes on
+        # to its transport (the in-process test client too, where a timeout= argument warns).
+        timeout = httpx.Timeout(self._colour_timeout).as_dict()
+        response = self._call(
+            "POST",
+            "/paper-colour",
+            json={"subject_hash": subject_hash},
+            extensions={"timeout": timeout},
+        )
+        if response.status_code == httpx.codes.NOT_FOUND:
+            return None
+        try:
+            return CodeColour(self._json(response)["colour"])
+        except (KeyError, ValueError) as exc:
+            raise Unreachable("unexpected answer") from exc

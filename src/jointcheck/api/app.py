@@ -18,7 +18,7 @@ from fastapi.staticfiles import StaticFiles
 
 from jointcheck import __version__
 from jointcheck.api import checkpoint, routes_family, routes_holder, routes_system, routes_verify
-from jointcheck.api.checkpoint_schemas import EVENTS_BODY_LIMIT
+from jointcheck.api.checkpoint_schemas import EVENTS_BODY_LIMIT, PAPER_COLOUR_BODY_LIMIT
 from jointcheck.api.deps import AppServices
 from jointcheck.api.errors import install_error_handlers
 from jointcheck.api.middleware import BodyLimitMiddleware, RequestStateMiddleware
@@ -36,6 +36,7 @@ log = logging.getLogger("jointcheck.api")
 UPLOAD_PATHS = ("/verify", "/api/verify/image")
 # A batch of an agent's events (api/checkpoint_schemas.py: up to MAX_BATCH events).
 EVENTS_PATH = "/api/checkpoint/events"
+PAPER_COLOUR_PATH = "/api/checkpoint/paper-colour"  # a subject hash: a small body
 
 
 def utc_now() -> datetime:
@@ -122,6 +123,7 @@ def create_app(
         limits={
             **dict.fromkeys(UPLOAD_PATHS, upload_limit),
             EVENTS_PATH: max(EVENTS_BODY_LIMIT, settings.max_body_bytes),
+            PAPER_COLOUR_PATH: PAPER_COLOUR_BODY_LIMIT,
         },
     )
     app.add_middleware(

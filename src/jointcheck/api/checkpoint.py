@@ -25,6 +25,7 @@ from jointcheck.api.checkpoint_schemas import (
     EnrollIn,
     IdDocumentIn,
     OverrideRequestIn,
+    PaperColourIn,
     RegisterIn,
     ScanIn,
     parse_body,
@@ -148,6 +149,20 @@ def id_document(body: IdDocumentIn, device: DeviceDep, server: ServerDep) -> dic
     """R14: a person without a phone, looked up by document; the same kind of decision."""
     record, screen = server.id_document(device, body.document_type, body.number, store=body.store)
     return {"record": record.as_dict(), "result": _screen(screen)}
+
+
+@api.post("/paper-colour")
+def paper_colour(body: PaperColourIn, device: DeviceDep, server: ServerDep) -> dict[str, str]:
+    """A paper health code's current colour (issue 4), for an agent deciding while online.
+
+    The keyed subject hash the code carries in, the health authority's colour out, and
+    nothing else; only for a person of the device's district (``SUBJECT_UNKNOWN`` otherwise,
+    as for no one at all, so the answer does not tell the two apart).
+    """
+    colour = server.registry.persons.colour_by_subject(device_principal(device), body.subject_hash)
+    if colour is None:
+        raise ApiError(HTTPStatus.NOT_FOUND, "SUBJECT_UNKNOWN")
+    return {"colour": colour.value}
 
 
 @api.post("/register")

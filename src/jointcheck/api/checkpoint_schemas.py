@@ -244,3 +244,12 @@ class OverrideRequestIn(_Strict):
     check_id: Id
     reason: OverrideReason
     staff: Annotated[str, Field(min_length=1, max_length=50)]
+
+
+# A paper health code's current colour (issue 4): a keyed subject hash in, nothing else.
+PAPER_COLOUR_BODY_LIMIT = 1024
+SubjectHash = Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]
+
+
+class PaperColourIn(_Strict):
+    subject_hash: SubjectHash

@@ -44,6 +44,12 @@ from jointcheck.checkpoint.model import (
     Tone,
 )
 from jointcheck.checkpoint.outbox import Outbox, Rotation, district_day
+from jointcheck.checkpoint.paper_online import (
+    ColourSource,
+    CurrentColours,
+    current_colours,
+    paper_subjects_shown,
+)
 from jointcheck.checkpoint.ports import MemoryLedger
 from jointcheck.checkpoint.reasons import TrustReason
 from jointcheck.checkpoint.registration import override, override_screen, register
@@ -67,7 +73,7 @@ META_ROOT = "root_public_key"
 UNTRUSTED = (TrustReason.BUNDLE_UNTRUSTED, TrustReason.BUNDLE_FORGED)
 
 
-class AgentTransport(Transport, Protocol):
+class AgentTransport(Transport, ColourSource, Protocol):
     def device(self) -> dict[str, Any]:
         """The device's station and the district root key (``GET /api/checkpoint/device``)."""
         ...
@@ -255,6 +261,8 @@ class Agent:
         """Decide for one person or a family; the records are durable before the answer."""
         checkpoint = self._checkpoint()
         now = self.clock()
+        # Asked before the lock: a slow link holds up this scan only, never the next one.
+        checkpoint.current_colour = self._paper_colours(checkpoint, people, now)
         with self._lock:
             results = (
                 [checkpoint.scan(people[0], now)]
@@ -263,6 +271,30 @@ class Agent:
             )
             self.outbox.append(record for record, _ in results)
         return [screen for _, screen in results]
+
+    def _trusted_online(self) -> bool:
+        """The last sync round reached the server and took (or already had) its bundle."""
+        if not self._online or self._last_error:
+            return False
+        refusal = self.outbox.open_refusal()
+        return refusal is None or refusal.code not in UNTRUSTED
+
+    def _paper_colours(
+        self, checkpoint: Checkpoint, people: list[list[str]], now: datetime
+    ) -> CurrentColours | None:
+        """Online and trusted, the current colours of the paper codes shown (paper_online.py);
+        None (the printed colours) otherwise. A server that does not answer in time counts as
+        unreachable until the next sync round, so the scans after it do not wait again."""
+        if not self._trusted_online():
+            return None
+        try:
+            subjects = paper_subjects_shown(checkpoint, people, now)
+        except InputError:
+            return None  # the scan itself refuses these codes, with the same code
+        found = current_colours(self.transport, subjects)
+        if found.failure:
+            self._online, self._last_error = False, found.failure
+        return found
 
     def _stored(self, check_id: str) -> CheckRecord:
         data = self.outbox.get(check_id)

@@ -37,8 +37,10 @@ from jointcheck.security.roles import (
     Principal,
     Role,
     can_access,
+    district_of,
     may_enroll_persons,
     personal_data_access,
+    within,
 )
 
 TABLE = "persons"
@@ -363,7 +365,7 @@ class PersonService:
             if sealed is None:
                 return None
             ref = PersonRef(sealed.id, sealed.admin_code)
-            if principal.role is not Role.CHECKPOINT_DEVICE and not can_access(principal, ref):
+            if not _may_learn_colour(principal, ref):
                 return None
             status = uow.persons.health_code(sealed.id)
         return status.colour if status is not None else None
@@ -388,6 +390,14 @@ class PersonService:
             uow.commit()
         fnt, gnt = transliterate(name)
         return DocumentHolder(health=health, fnt=fnt, gnt=gnt)
+
+
+def _may_learn_colour(principal: Principal, ref: PersonRef) -> bool:
+    # A checkpoint device checks whoever comes to its place, from any street of its district,
+    # but no one registered in another district (R6); staff, within their own scope.
+    if principal.role is Role.CHECKPOINT_DEVICE:
+        return within(ref.admin_code, district_of(principal.scope_code))
+    return can_access(principal, ref)
 
 
 def health_of(uow: RegistryUnitOfWork, sealed: SealedPerson) -> PersonHealth:

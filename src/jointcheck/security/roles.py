@@ -76,10 +76,11 @@ PERSONAL_DATA = {
     Role.RESIDENT: PersonalDataAccess.FULL,  # their own record only
 }
 
+DISTRICT_CODE_LENGTH: Final = 6
 # The length of the scope code each tree role holds.
 SCOPE_LENGTHS = {
-    Role.DISTRICT_ADMIN: (6,),
-    Role.HEALTH_AUTHORITY: (6,),
+    Role.DISTRICT_ADMIN: (DISTRICT_CODE_LENGTH,),
+    Role.HEALTH_AUTHORITY: (DISTRICT_CODE_LENGTH,),
     Role.STREET_STAFF: (9,),
     Role.COMMUNITY_ADMIN: (12, 15),
 }
@@ -115,6 +116,11 @@ Target = str | PlaceRef | PersonRef
 def within(code: str, scope: str) -> bool:
     """Whether ``code`` lies in the subtree rooted at ``scope`` (codes nest by prefix)."""
     return bool(scope) and code.startswith(scope)
+
+
+def district_of(code: str) -> str:
+    """The district an administrative code lies in (its first six digits)."""
+    return code[:DISTRICT_CODE_LENGTH]
 
 
 def can_access(principal: Principal, target: Target) -> bool:
