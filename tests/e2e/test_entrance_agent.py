@@ -7,7 +7,7 @@ import base64
 import json
 import threading
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import uvicorn
@@ -21,9 +21,20 @@ from jointcheck.api.agent_app import create_agent_app
 from jointcheck.api.agent_transport import HttpTransport
 from jointcheck.bootstrap import DistrictKeyFiles
 from jointcheck.checkpoint.agent import Agent
-from jointcheck.checkpoint.bundle import canonical, pem_public_key, root_fingerprint, root_kid
+from jointcheck.checkpoint.bundle import (
+    Bundle,
+    canonical,
+    pem_public_key,
+    root_fingerprint,
+    root_kid,
+    sign_bundle,
+)
 from jointcheck.checkpoint.outbox import Outbox
+from jointcheck.checkpoint.rotation import endorse
 from jointcheck.checkpoint.sealing import DeviceSealer
+from jointcheck.credentials import trust
+from jointcheck.credentials.keyfiles import read_signing_key
+from jointcheck.credentials.revocation import resign_revocation_list
 from jointcheck.web.holder import ServerIssuers
 
 
@@ -137,3 +148,51 @@ def test_events_the_server_refused_are_shown_with_what_to_do(page, agent, live_s
     page.goto(url + "/?lang=zh-CN")
     expect(page.get_by_test_id("refused-count")).to_contain_text("被服务器拒收的记录：1 条")
     expect(refused.locator('li[data-code="DEVICE_MISMATCH"]')).to_contain_text("其他设备")
+
+
+def rotated_bundle(document: bytes, old: ec.EllipticCurvePrivateKey) -> tuple[bytes, str]:
+    """DOCUMENT as the server signs it after ``keys rotate-root``: one version newer, its
+    trust and revocation lists and itself signed by a new key that OLD endorses."""
+    new = ec.generate_private_key(ec.SECP256R1())
+    body = json.loads(document)["body"]
+    payload = trust.signed_payload(body["trust_list"].encode(), old.public_key())
+    revocations = base64.b64decode(body["revocations"])
+    resigned = resign_revocation_list(revocations, old.public_key(), new)
+    bundle = Bundle(
+        version=body["version"] + 1,
+        issued_at=datetime.now(UTC),
+        max_age=timedelta(seconds=body["max_age_seconds"]),
+        trust_list=trust.sign_trust_list(payload, new).decode(),
+        revocations=base64.b64encode(resigned).decode("ascii"),
+        pack=body["pack"],
+        pack_id=body["pack_id"],
+        pack_version=body["pack_version"],
+        root_kid="",
+    )
+    chain = [endorse(old, new.public_key(), datetime.now(UTC))]
+    return sign_bundle(bundle, new, chain), root_fingerprint(new.public_key())
+
+
+def test_a_rotated_root_key_is_followed_and_said_once(page, agent, live_server, screenshot):
+    url, transport = agent
+    files = DistrictKeyFiles.of(live_server.settings)
+    old = read_signing_key(files.root_private)
+    assert isinstance(old, ec.EllipticCurvePrivateKey)
+    rotated, new = rotated_bundle(transport.fetch_bundle(), old)
+    transport.fetch_bundle = lambda: rotated
+    issuers = ServerIssuers.load(files)
+    assert issuers is not None
+    codes = Codes(issuers)
+    page.goto(url + "/")
+    notice = page.get_by_test_id("rotation-notice")
+    expect(notice).to_be_visible(timeout=15_000)
+    expect(notice).to_contain_text("区根密钥已更换")
+    expect(notice).to_contain_text(new)
+    expect(page.get_by_test_id("link-status")).to_have_attribute("data-refused", "")
+    # It decides with the new key's bundle, and says it only once.
+    scan(page, codes.health(), codes.vaccination())
+    expect(page.get_by_test_id("result")).to_have_attribute("data-outcome", "ADMIT")
+    screenshot(page, "entrance-agent-root-rotated")
+    page.goto(url + "/?lang=en")
+    expect(page.get_by_test_id("count-checks")).to_have_text("1", timeout=10_000)
+    expect(page.get_by_test_id("rotation-notice")).to_be_hidden()
