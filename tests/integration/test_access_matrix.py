@@ -113,6 +113,8 @@ ACCESS: dict[tuple[str, str], frozenset[str]] = {
     # R14: the community (grid) administrator, or the district administrator, links a family
     # member without a phone to a resident of their scope.
     ("POST", "/api/family/links"): frozenset({"admin", "grid1"}),
+    # ... and removes such a link (another scope's answers as unknown).
+    ("DELETE", "/api/family/links/{link_id}"): frozenset({"admin", "grid1"}),
 }
 
 # Routes that are audited reads of decrypted personal data, and who may make them in clear
@@ -401,6 +403,7 @@ BODIES: dict[tuple[str, str], Builder] = {
     },
     ("POST", "/api/checkpoint/decode"): lambda w, c, o: {"content": b"not a jpeg"},
     ("POST", "/api/family/links"): _family_pair,
+    ("DELETE", "/api/family/links/{link_id}"): lambda w, c, o: {"json": {"reason": "matrix"}},
     ("GET", "/me/print"): _family_member,
     ("POST", "/verify"): lambda w, c, o: {"data": {"text": "HC1:NOT-A-CODE"}},
     ("POST", "/login"): lambda w, c, o: {
@@ -426,8 +429,20 @@ SCOPED = {
     ("POST", "/places/{place_id}/devices"),
     ("POST", "/devices/revoke"),
     ("POST", "/api/family/links"),
+    ("DELETE", "/api/family/links/{link_id}"),
     ("GET", "/me/print"),
 }
+
+
+def _family_link(world: World, caller: str, own: bool) -> str:
+    """The id of a link between two persons in the caller's scope (own) or in another street
+    (not own), made by the district administrator for this call (a removal takes it away)."""
+    admin = world.clients["admin"]
+    answer = admin.post(
+        "/api/family/links", **_family_pair(world, caller, own), headers=csrf(admin)
+    )
+    assert answer.status_code == 200, answer.text
+    return str(answer.json()["id"])
 
 
 def _path(world: World, caller: str, path: str, own: bool) -> str:
@@ -437,6 +452,8 @@ def _path(world: World, caller: str, path: str, own: bool) -> str:
         "device_id": scope.device_id if own else scope.other_device_id,
         "place_id": str(place.id if place is not None else 0),
     }
+    if "{link_id}" in path:
+        fillers["link_id"] = _family_link(world, caller, own)
     for name, value in fillers.items():
         path = path.replace("{" + name + "}", value)
     assert "{" not in path, f"classify the path parameters of {path}"

@@ -5,6 +5,7 @@ linked to the resident is refused with FAMILY_NOT_LINKED; every read is audited 
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -27,6 +28,7 @@ from jointcheck.registry.persons import Enrollment
 from jointcheck.registry.seeding import DemoSeeder
 from jointcheck.security.idcard import make_resident_id
 from jointcheck.security.roles import AccessDenied, Role
+from jointcheck.store.migrate import upgrade
 from jointcheck.store.models import FamilyLinkRow
 from jointcheck.web.holder import HolderCodes
 from web_factories import DISTRICT, NOW, add_account, add_resident, sign_in
@@ -353,3 +355,94 @@ def test_a_relation_stored_as_free_text_before_the_list_is_shown_as_it_is(
         page = home.get(f"/me?lang={lang}").text
         assert '<span data-testid="relation">外婆</span>' in page
         assert "王*英" in page
+
+
+def unlink(client: TestClient, link_id: str, reason: str = "老人搬入养老院，家属申请解除"):
+    header = {"x-csrf-token": client.cookies.get("jc_csrf") or ""}
+    return client.request(
+        "DELETE", f"/api/family/links/{link_id}", json={"reason": reason}, headers=header
+    )
+
+
+def test_the_grid_administrator_removes_a_link_by_its_id(
+    grid_admin, home, registry, resident, grandma
+):
+    made = link(grid_admin, resident.id_number, grandma.id_number).json()
+    # The id comes back from the POST, and again from a POST of the same pair.
+    assert link(grid_admin, resident.id_number, grandma.id_number).json()["id"] == made["id"]
+    assert home.get(f"/me/print?member={grandma.id}").status_code == 200
+    answer = unlink(grid_admin, made["id"])
+    assert answer.status_code == 200, answer.text
+    assert answer.json() == {"id": made["id"], "removed": True}
+    assert home.get(f"/me/print?member={grandma.id}").status_code == 403
+    assert 'data-testid="no-family"' in home.get("/me").text
+    removals = audit(registry, "family.unlink", resident.person_id)
+    assert removals == [("grid-east", "老人搬入养老院，家属申请解除")]
+    again = unlink(grid_admin, made["id"])
+    assert (again.status_code, again.json()["error"]["code"]) == (404, "FAMILY_LINK_UNKNOWN")
+    relinked = link(grid_admin, resident.id_number, grandma.id_number).json()
+    assert relinked["created"] is True
+    assert relinked["id"] != made["id"]
+
+
+def test_who_may_remove_a_link(settings, registry, tree, resident, grandma, grid_admin, home):
+    made = link(grid_admin, resident.id_number, grandma.id_number).json()["id"]
+    add_account(registry, "street-east", PASSWORD, Role.STREET_STAFF, GRID[:9])
+    add_account(registry, "grid-west", PASSWORD, Role.COMMUNITY_ADMIN, OTHER_GRID[:12])
+    add_account(registry, "district", PASSWORD, Role.DISTRICT_ADMIN, DISTRICT)
+    with browser(settings, "street-east", PASSWORD) as street:
+        assert unlink(street, made).status_code == 403
+    assert unlink(home, made).status_code == 403  # the resident asks the grid administrator
+    with browser(settings, "grid-west", PASSWORD) as west:
+        # Another grid's link answers as an id that does not exist, in both languages.
+        for link_id in (made, str(uuid4()), "not-an-id"):
+            answer = unlink(west, link_id)
+            assert answer.status_code == 404
+            error = answer.json()["error"]
+            assert error["code"] == "FAMILY_LINK_UNKNOWN"
+            assert error["message"] == {
+                "zh-CN": "您的辖区内没有此家人关联", "en": "No such family link in your scope"
+            }  # fmt: skip
+            assert link_id not in answer.text
+    no_reason = unlink(grid_admin, made, reason="")
+    assert no_reason.status_code == 422
+    no_csrf = grid_admin.request("DELETE", f"/api/family/links/{made}", json={"reason": "x"})
+    assert no_csrf.json()["error"]["code"] == "CSRF_FAILED"
+    assert audit(registry, "family.unlink", resident.person_id) == []
+    assert home.get(f"/me/print?member={grandma.id}").status_code == 200
+    with browser(settings, "district", PASSWORD) as district:
+        assert unlink(district, made).status_code == 200
+    assert audit(registry, "family.unlink", resident.person_id) == [
+        ("district", "老人搬入养老院，家属申请解除")
+    ]
+
+
+def test_links_made_before_link_ids_get_one_each(tmp_path):
+    # Migration 0006: every stored link gets an id of its own, so that it can be removed.
+    path = tmp_path / "old.db"
+    upgrade(f"sqlite:///{path}", "0005_presentations")
+    people = [uuid4().hex for _ in range(4)]
+    pairs = [(people[0], m) for m in people[1:]]
+    with sqlite3.connect(path) as connection:
+        connection.execute(
+            "INSERT INTO admin_units VALUES (?, 'grid', NULL, '网格', 'Grid')", (GRID,)
+        )
+        connection.executemany(
+            "INSERT INTO persons (admin_code, id, document_type, id_lookup, document_number_enc,"
+            " name_enc, created_at) VALUES (?, ?, 'passport', ?, x'00', x'00', '2021-09-01')",
+            [(GRID, p, p.encode()) for p in people],
+        )
+        connection.executemany(
+            "INSERT INTO family_links (admin_code, holder_id, member_id, relation_enc,"
+            " created_at) VALUES (?, ?, ?, ?, '2021-09-01 00:00:00')",
+            [(GRID, h, m, b"sealed") for h, m in pairs],
+        )
+    upgrade(f"sqlite:///{path}")
+    with sqlite3.connect(path) as connection:
+        ids = [row[0] for row in connection.execute("SELECT id FROM family_links")]
+        assert len(ids) == len(set(ids)) == 3
+        assert all(ids)
+        with pytest.raises(sqlite3.IntegrityError):  # unique
+            connection.execute("UPDATE family_links SET id = ?", (ids[0],))
+        with pytest.raises(sqlite3.IntegrityError):  # not null
+            connection.execute("UPDATE family_links SET id = NULL")

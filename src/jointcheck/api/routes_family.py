@@ -1,20 +1,25 @@
-"""``POST /api/family/links``: link a family member without a phone to a resident (R14).
+"""``POST /api/family/links``: link a family member without a phone to a resident (R14);
+``DELETE /api/family/links/{id}``: remove the link.
 
 The community (grid) administrator of the resident's community, or the district administrator,
 names both persons by their documents; the answer shows them masked. Linking the same pair
 again answers ``created: false``. Every name opened for the answer is an audited masked read,
-and the link itself is audited (``family.link``). Documents are never echoed back.
+and the link itself is audited (``family.link``; its removal ``family.unlink``, with the
+reason given). Documents are never echoed back.
 """
 
 from __future__ import annotations
 
+from http import HTTPStatus
 from typing import Annotated, Any, Literal
+from uuid import UUID
 
 from fastapi import APIRouter, Depends
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
 from jointcheck.api.deps import RegistryDep, csrf_header_checked, require_role
+from jointcheck.api.errors import ApiError
 from jointcheck.registry.family import MAX_RELATION, PersonDocument
 from jointcheck.registry.model import FamilyMember
 from jointcheck.security.roles import Principal, Role
@@ -63,6 +68,7 @@ async def link(body: LinkIn, principal: LinkerDep, registry: RegistryDep) -> dic
     )
     relation = linked.member.relation
     return {
+        "id": str(linked.link_id),
         "holder": _person(linked.holder),
         "member": {
             **_person(linked.member),
@@ -71,3 +77,28 @@ async def link(body: LinkIn, principal: LinkerDep, registry: RegistryDep) -> dic
         },
         "created": linked.created,
     }
+
+
+class UnlinkIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    reason: str = Field(min_length=1, max_length=200)
+
+
+@router.delete("/links/{link_id}", dependencies=[Depends(csrf_header_checked)])
+async def unlink(
+    link_id: str, body: UnlinkIn, principal: LinkerDep, registry: RegistryDep
+) -> dict[str, Any]:
+    """Remove a link (the member moved away, or was linked by mistake): its id is in the
+    answer of the POST that made it, or made it again. A link of a resident outside the
+    caller's scope answers as an unknown id: 404 ``FAMILY_LINK_UNKNOWN``."""
+    try:
+        wanted = UUID(link_id)
+    except ValueError:
+        wanted = None
+    removed = wanted is not None and await run_in_threadpool(
+        registry.family.unlink_by_id, principal, wanted, reason=body.reason
+    )
+    if not removed:
+        raise ApiError(HTTPStatus.NOT_FOUND, "FAMILY_LINK_UNKNOWN")
+    return {"id": link_id, "removed": True}

@@ -16,7 +16,7 @@ linked to the resident is refused with ``FAMILY_NOT_LINKED``, whether or not the
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
 from uuid import UUID
@@ -80,6 +80,7 @@ class Linked:
     holder: FamilyMember
     member: FamilyMember
     created: bool
+    link_id: UUID
 
 
 def seal_relation(cipher: FieldCipher, link: SealedFamilyLink, relation: str) -> bytes:
@@ -143,8 +144,9 @@ class FamilyService:
             person = self._find(uow, principal, member)
             if resident.id == person.id:
                 raise InputError("a person is not their own family member", code="FAMILY_SELF")
-            created = uow.persons.family_link(resident.id, person.id) is None
-            if created:
+            stored = uow.persons.family_link(resident.id, person.id)
+            created = stored is None
+            if stored is None:
                 if len(uow.persons.family_links(resident.id)) >= MAX_MEMBERS:
                     raise InputError(
                         f"at most {MAX_MEMBERS} family members", code="FAMILY_TOO_MANY"
@@ -152,14 +154,8 @@ class FamilyService:
                 link = SealedFamilyLink(
                     resident.admin_code, resident.id, person.id, b"", principal.account_id or None
                 )
-                sealed = SealedFamilyLink(
-                    link.admin_code,
-                    link.holder_id,
-                    link.member_id,
-                    seal_relation(self._cipher, link, relation.value),
-                    link.created_by,
-                )
-                uow.persons.add_family_links([sealed])
+                stored = replace(link, relation=seal_relation(self._cipher, link, relation.value))
+                uow.persons.add_family_links([stored])
                 uow.audit.add(
                     self._auditor.entry(
                         principal,
@@ -168,7 +164,7 @@ class FamilyService:
                         subject_kind="person",
                         subject_id=str(resident.id),
                         reason=reason,
-                        detail={"member": str(person.id)},
+                        detail={"member": str(person.id), "link": str(stored.id)},
                     )
                 )
             masked = [
@@ -176,29 +172,46 @@ class FamilyService:
                 for p in (resident, person)
             ]
             uow.commit()
-        return Linked(masked[0], masked[1], created)
+        return Linked(masked[0], masked[1], created, stored.id)
 
     def unlink(
         self, principal: Principal, holder_id: UUID, member_id: UUID, *, reason: str
     ) -> bool:
         """Remove a link of a resident in the principal's scope; False when there is none."""
+        return self._unlink(
+            principal, reason, lambda u: u.persons.family_link(holder_id, member_id)
+        )
+
+    def unlink_by_id(self, principal: Principal, link_id: UUID, *, reason: str) -> bool:
+        """Remove the link LINK_ID if its resident is in the principal's scope (the link is
+        kept in the resident's grid); False when there is none there, as for an unknown id."""
+        return self._unlink(principal, reason, lambda u: u.persons.family_link_by_id(link_id))
+
+    def _unlink(
+        self,
+        principal: Principal,
+        reason: str,
+        find: Callable[[RegistryUnitOfWork], SealedFamilyLink | None],
+    ) -> bool:
         if principal.role not in LINKERS:
             raise AccessDenied("family members are linked by the grid or district administrator")
         reason = require_reason(reason)
         with self._uow() as uow:
-            link = uow.persons.family_link(holder_id, member_id)
-            if link is None or not can_access(principal, PersonRef(holder_id, link.admin_code)):
+            link = find(uow)
+            if link is None or not can_access(
+                principal, PersonRef(link.holder_id, link.admin_code)
+            ):
                 return False
-            uow.persons.remove_family_link(holder_id, member_id)
+            uow.persons.remove_family_link(link.holder_id, link.member_id)
             uow.audit.add(
                 self._auditor.entry(
                     principal,
                     AuditAction.FAMILY_UNLINK,
                     admin_code=link.admin_code,
                     subject_kind="person",
-                    subject_id=str(holder_id),
+                    subject_id=str(link.holder_id),
                     reason=reason,
-                    detail={"member": str(member_id)},
+                    detail={"member": str(link.member_id), "link": str(link.id)},
                 )
             )
             uow.commit()

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
-from uuid import UUID
+from uuid import UUID, uuid4
 
 from jointcheck.credentials.model import CodeColour
 
@@ -186,6 +186,7 @@ class SealedFamilyLink:
     member_id: UUID
     relation: bytes
     created_by: int | None = None
+    id: UUID = field(default_factory=uuid4)  # the link's own, for its removal
 
 
 @dataclass(frozen=True, slots=True)

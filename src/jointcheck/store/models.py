@@ -197,6 +197,7 @@ class FamilyLinkRow(Base):
             ondelete="CASCADE",
         ),
         Index(None, "member_id"),
+        Index(None, "id", unique=True),
     )
 
     admin_code: Mapped[str] = mapped_column(String(CODE), primary_key=True)
@@ -204,6 +205,8 @@ class FamilyLinkRow(Base):
     member_id: Mapped[UUID] = mapped_column(
         ForeignKey("persons.id", ondelete="CASCADE"), primary_key=True
     )
+    # The link's own id: what DELETE /api/family/links/{id} names (R14).
+    id: Mapped[UUID] = mapped_column(Uuid)
     relation_enc: Mapped[bytes] = mapped_column(LargeBinary)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     created_by: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"), default=None)

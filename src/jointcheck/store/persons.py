@@ -246,6 +246,10 @@ class SqlPersons:
         )
         return _link(row) if row is not None else None
 
+    def family_link_by_id(self, link_id: UUID) -> SealedFamilyLink | None:
+        row = self._s.scalar(select(FamilyLinkRow).where(FamilyLinkRow.id == link_id))
+        return _link(row) if row is not None else None
+
     def add_family_links(self, links: Iterable[SealedFamilyLink]) -> None:
         now = datetime.now(UTC)
         rows = [
@@ -253,6 +257,7 @@ class SqlPersons:
                 "admin_code": link.admin_code,
                 "holder_id": link.holder_id,
                 "member_id": link.member_id,
+                "id": link.id,
                 "relation_enc": link.relation,
                 "created_at": now,
                 "created_by": link.created_by,
@@ -290,4 +295,5 @@ def _link(row: FamilyLinkRow) -> SealedFamilyLink:
         member_id=row.member_id,
         relation=row.relation_enc,
         created_by=row.created_by,
+        id=row.id,
     )
