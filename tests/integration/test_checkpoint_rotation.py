@@ -14,13 +14,14 @@ from checkpoint_factories import (
     ROOT,
     ROOT_FINGERPRINT,
     District,
+    enroll,
     health_code,
     vaccination,
     write_root,
 )
 from cryptography.hazmat.primitives.asymmetric import ec
 from fastapi.testclient import TestClient
-from sqlalchemy import select
+from sqlalchemy import func, select
 from test_checkpoint_agent import Switchable, make_agent, stored_checks
 from typer.testing import CliRunner
 
@@ -33,8 +34,9 @@ from jointcheck.checkpoint.rotation import endorse
 from jointcheck.checkpoint.sealing import DeviceSealer
 from jointcheck.cli.main import app as cli_app
 from jointcheck.cli.root_key import REFUSALS
-from jointcheck.credentials.keyfiles import read_public_key
+from jointcheck.credentials.keyfiles import public_pem, read_public_key
 from jointcheck.errors import ConfigError, TrustListError
+from jointcheck.store.checkpoint_models import BundleRow
 from jointcheck.store.models import AuditRow
 
 ATTACKER = ec.derive_private_key(40_001, ec.SECP256R1())
@@ -236,3 +238,28 @@ def test_rotate_root_refuses_when_the_audit_log_cannot_be_written(district, monk
     var = district.settings.var_dir
     assert root_fingerprint(read_public_key(var / "trust" / "root.pub.pem")) == ROOT_FINGERPRINT
     assert not (var / "secrets" / "retired").exists()
+
+
+def test_the_server_publishes_nothing_with_keys_that_do_not_match(client, district):
+    _, headers = enroll(district)
+    assert client.get("/api/checkpoint/bundle", headers=headers).status_code == 200
+    var = district.settings.var_dir
+    # The public key offered to terminals is not the private key's: no bundle, every time.
+    (var / "trust" / "root.pub.pem").write_bytes(public_pem(ATTACKER.public_key()))
+    for _ in range(2):
+        answer = client.get("/api/checkpoint/bundle", headers=headers)
+        assert answer.status_code == 503
+        assert answer.json()["error"]["code"] == "ROOT_KEY_MISMATCH"
+        assert "根公钥文件与根私钥不符" in answer.json()["error"]["message"]["zh-CN"]
+    write_root(var, ROOT)
+    # Nor with endorsements that do not verify.
+    chain = [endorse(ATTACKER, ROOT.public_key(), district.now())]
+    chain[0]["body"]["since"] = "not a time"
+    (var / "trust" / "root-endorsements.json").write_text(json.dumps(chain))
+    write_root(var, ATTACKER)
+    answer = client.get("/api/checkpoint/bundle", headers=headers)
+    assert answer.status_code == 503
+    assert answer.json()["error"]["code"] == "ROOT_CHAIN_BROKEN"
+    assert answer.json()["error"]["message"]["en"].startswith("The server's root key endorsements")
+    with district.registry.uow() as uow:
+        assert uow.session.scalar(select(func.count()).select_from(BundleRow)) == 1

@@ -185,6 +185,13 @@ class CheckpointServer(Terminals):
         key = read_signing_key(self.source.root_private)
         if not isinstance(key, ec.EllipticCurvePrivateKey):
             raise ConfigError("the district root key must be ECDSA P-256")
+        if root_kid(key.public_key()) != root_kid(self.root_public()):
+            # The key offered to terminals must be the one that signs: else every request
+            # would find the newest bundle "not signed by the key in use" and publish again.
+            raise ConfigError(
+                f"{self.source.root_public} is not the public key of {self.source.root_private}",
+                code="ROOT_KEY_MISMATCH",
+            )
         chain = checked_chain(self.source.endorsements, key.public_key())
         pack = load_shipped(self.source.pack_id)
         revocations = (

@@ -206,13 +206,15 @@ def endorsed_key(
     ROOT_PIN_MISMATCH when no endorsement starts at the expected key (or the server offers
     no key), the chain's ROOT_CHAIN_* code when one does but does not verify.
     """
+    offered = root_fingerprint(key) if key is not None else "none"
     links = follow(expected, chain or [], root_kid(key)) if key is not None else ()
     if not links:
-        offered = root_fingerprint(key) if key is not None else "none"
         raise TrustListError(
             f"the server offers root key {offered}, not the pinned {expected}",
             code=TrustReason.ROOT_PIN_MISMATCH,
         )
+    if links[-1].next != offered:  # the kid matched: the whole key must too
+        raise _broken("the chain does not end at the key the server offers")
     return links
 
 
