@@ -208,3 +208,21 @@ def test_without_the_root_key_nothing_is_enrolled(office):
     assert result.exit_code == 1
     assert "ROOT_KEY_MISSING" in result.output
     assert "Entrance devices: 0" in office.run("list").output
+
+
+def test_after_a_root_key_rotation_enrollment_shows_the_new_fingerprint(office):
+    rotated = CliRunner().invoke(app, ["keys", "rotate-root"])
+    assert rotated.exit_code == 0, rotated.output
+    files = DistrictKeyFiles.of(office.settings)
+    new = root_fingerprint(pem_public_key(files.root_public.read_bytes()))
+    assert new != office.fingerprint
+    assert f"--root-key {new}" in rotated.output
+    result = office.run("enroll", "--place", str(office.mall), "--entrance", "north")
+    assert result.exit_code == 0, result.output
+    _, token = enrolled(result.output)
+    assert f"--token {token} --root-key {new}" in result.output
+    assert office.fingerprint not in result.output
+    # The demo set-up run again (demo up) keeps the rotated key and its trust list.
+    assert ensure_district_keys(office.settings, NOW, "370704") == []
+    assert root_fingerprint(pem_public_key(files.root_public.read_bytes())) == new
+    assert office.device_status(token) == 200
