@@ -71,7 +71,8 @@ def run(
         help="the district root key to pin: its SHA-256 fingerprint as shown at enrollment "
         "(64 hex digits; case and ':' '-' separators do not matter) or the path of its PEM "
         "public key file. Needed at the first start; later the key pinned in --data is used, "
-        "and a different one given here is refused.",
+        "and a different one given here is refused, unless it is a key the district rotated "
+        "away from (keys rotate-root) and this terminal followed.",
     ),
     port: int = typer.Option(8765, help="local port of the entrance page"),
     data: Path = typer.Option(DEFAULT_DATA, help="outbox and device key"),
@@ -82,8 +83,9 @@ def run(
 
     Exits with code 2 when it cannot start: no pinned root key (ROOT_PIN_REQUIRED), a
     --root-key that is neither a fingerprint nor a PEM file (ROOT_PIN_INVALID), a server whose
-    root key is not the pinned one (ROOT_PIN_MISMATCH), no server at the first start, or
-    without --server and --token.
+    root key is not the pinned one nor endorsed by it (ROOT_PIN_MISMATCH), endorsements that
+    do not verify (ROOT_CHAIN_BROKEN, ROOT_CHAIN_LOOP, ROOT_CHAIN_TOO_LONG), no server at the
+    first start, or without --server and --token.
     """
     if ctx.invoked_subcommand is not None:
         return
