@@ -47,3 +47,29 @@ def test_an_operator_enrolls_and_revokes_a_terminal(page, live_server, sign_in, 
     assert page.locator("tr", has_text="gate e2e").get_attribute("data-revoked") == "yes"
     screenshot(page, "devices-revoked-en")
     assert _device_answer(live_server, token) == 401
+
+
+def test_reloading_the_enrolled_page_shows_no_token_and_enrolls_nothing(
+    page, live_server, sign_in, screenshot
+):
+    sign_in(page, *live_server.login_of("operator"))
+    page.goto("/devices?lang=zh-CN")
+    page.locator("[data-testid=places] tbody a").first.click()
+    page.wait_for_load_state()
+    page.get_by_test_id("enroll-label").fill("gate reload")
+    page.get_by_test_id("enroll-submit").click()
+    page.wait_for_load_state()
+    token = page.get_by_test_id("token").inner_text().strip()
+    assert token not in page.url  # the address the browser reloads holds the device id only
+    assert "enrolled=" in page.url
+    page.reload()  # a GET: the browser asks nothing and sends no form again
+    page.wait_for_load_state()
+    notice = page.get_by_test_id("token-shown")
+    assert notice.is_visible()
+    assert "gate reload" in notice.inner_text()
+    assert "令牌已显示过一次" in notice.inner_text()
+    assert page.get_by_test_id("token").count() == 0
+    assert token not in page.content()
+    assert page.locator("tr", has_text="gate reload").count() == 1
+    screenshot(page, "devices-token-shown-zh-CN")
+    assert _device_answer(live_server, token) == 200

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import hashlib
+import hmac
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from uuid import UUID
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from jointcheck.errors import InputError
 from jointcheck.security.audit import Auditor
@@ -24,6 +28,8 @@ from jointcheck.security.roles import (
 
 MIN_PASSWORD = 10
 MAX_USERNAME = 64
+NOTICE_TTL = timedelta(minutes=5)  # the redirect after a form is followed within seconds
+_NONCE_BYTES = 12
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +78,10 @@ def check_new_account(form: NewAccount) -> None:
 
 def _session_hash(session_id: str) -> bytes:
     return hashlib.sha256(session_id.encode()).digest()
+
+
+def _notice_key(session_id: str) -> bytes:
+    return hmac.new(session_id.encode(), b"jointcheck.web-notice", hashlib.sha256).digest()
 
 
 class AccountService:
@@ -129,6 +139,31 @@ class AccountService:
         """Whether the server still keeps this session of this account (not signed out)."""
         with self._uow() as uow:
             return uow.accounts.session_account(_session_hash(session_id), now) == account_id
+
+    # One-time answers of a session (issue 4: the enrollment's token, shown once after the
+    # form's redirect). Sealed with a key derived from the session id, which only the cookie
+    # holds: the store alone cannot open them. Deleted when taken, or after NOTICE_TTL.
+    def leave_notice(self, session_id: str, name: str, text: str, now: datetime) -> None:
+        nonce = secrets.token_bytes(_NONCE_BYTES)
+        sealed = nonce + AESGCM(_notice_key(session_id)).encrypt(
+            nonce, text.encode(), name.encode()
+        )
+        with self._uow() as uow:
+            uow.accounts.put_notice(_session_hash(session_id), name, sealed, now + NOTICE_TTL)
+            uow.commit()
+
+    def take_notice(self, session_id: str, name: str, now: datetime) -> str | None:
+        """The notice NAME of this session, once: None when taken already, expired or absent."""
+        with self._uow() as uow:
+            sealed = uow.accounts.take_notice(_session_hash(session_id), name, now)
+            uow.commit()
+        if sealed is None:
+            return None
+        nonce, body = sealed[:_NONCE_BYTES], sealed[_NONCE_BYTES:]
+        try:
+            return AESGCM(_notice_key(session_id)).decrypt(nonce, body, name.encode()).decode()
+        except InvalidTag:
+            return None
 
     def close_session(self, session_id: str) -> None:
         """Sign-out: the session is deleted, and every copy of its cookie stops working."""

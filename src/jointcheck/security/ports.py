@@ -90,6 +90,12 @@ class AccountRepository(Protocol):
 
     def delete_expired_sessions(self, now: datetime) -> int: ...
 
+    def put_notice(
+        self, id_hash: bytes, name: str, sealed: bytes, expires_at: datetime
+    ) -> None: ...
+
+    def take_notice(self, id_hash: bytes, name: str, now: datetime) -> bytes | None: ...
+
 
 class SecurityUnitOfWork(Protocol):
     @property

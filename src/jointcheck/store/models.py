@@ -89,6 +89,20 @@ class WebSessionRow(Base):
     expires_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
 
 
+class WebNoticeRow(Base):
+    """A one-time answer for one browser session (the enrollment's token, issue 4), sealed
+    with a key derived from the session id, deleted when shown or expired."""
+
+    __tablename__ = "web_notices"
+
+    session_hash: Mapped[bytes] = mapped_column(
+        ForeignKey("web_sessions.id_hash", ondelete="CASCADE"), primary_key=True
+    )
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    sealed: Mapped[bytes] = mapped_column(LargeBinary)
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+
+
 class PlaceRow(Base):
     __tablename__ = "places"
     __table_args__ = (UniqueConstraint("admin_code", "name"), Index(None, "category"))

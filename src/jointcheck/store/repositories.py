@@ -18,6 +18,7 @@ from jointcheck.store.models import (
     AuditRow,
     EntranceRow,
     PlaceRow,
+    WebNoticeRow,
     WebSessionRow,
 )
 from jointcheck.store.scope import in_scope
@@ -231,6 +232,31 @@ class SqlAccounts:
         with translated():
             result = self._s.execute(delete(WebSessionRow).where(WebSessionRow.expires_at <= now))
         return int(getattr(result, "rowcount", 0) or 0)
+
+    # One-time answers of a session (security/notices.py), sealed by the caller.
+    def put_notice(self, id_hash: bytes, name: str, sealed: bytes, expires_at: datetime) -> None:
+        """Keep SEALED for the session until EXPIRES_AT, replacing one of the same name."""
+        with translated():
+            self._s.execute(
+                delete(WebNoticeRow).where(
+                    WebNoticeRow.session_hash == id_hash, WebNoticeRow.name == name
+                )
+            )
+            self._s.add(
+                WebNoticeRow(session_hash=id_hash, name=name, sealed=sealed, expires_at=expires_at)
+            )
+            self._s.flush()
+
+    def take_notice(self, id_hash: bytes, name: str, now: datetime) -> bytes | None:
+        """The notice, deleted in the same statement (two readers cannot both get it); None
+        when there is none or it expired. Expired notices of every session go too."""
+        with translated():
+            self._s.execute(delete(WebNoticeRow).where(WebNoticeRow.expires_at <= now))
+            return self._s.execute(
+                delete(WebNoticeRow)
+                .where(WebNoticeRow.session_hash == id_hash, WebNoticeRow.name == name)
+                .returning(WebNoticeRow.sealed)
+            ).scalar()
 
 
 class SqlAuditLog:

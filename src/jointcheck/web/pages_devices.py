@@ -6,9 +6,12 @@ and grid administrators within their subtree, a place's operator for their place
 - ``/devices``: the places in the caller's scope with their count of devices, searched by
   name or address and paged;
 - ``/places/{id}/devices``: a place's devices (label, entrance, enrolled, last seen, clock
-  skew, bundle version, revoked) and the form that enrolls a new terminal; the form's answer
-  shows the token once, with the district root key's fingerprint, the agent's command and the
-  entrance page's link;
+  skew, bundle version, revoked) and the form that enrolls a new terminal. The form's POST
+  enrolls and redirects (POST-redirect-GET) to ``?enrolled=<device id>``, which shows the token
+  once, with the district root key's fingerprint, the agent's command and the entrance page's
+  link: the answer waits at the server for this browser session only (sealed, five minutes,
+  ``AccountService.leave_notice``) and is deleted when shown, so a reload shows the list with
+  "the token was shown once" and enrolls nothing;
 - ``POST /devices/revoke``: revoke a lost terminal, after the confirmation box of its row.
 
 Another scope's place or device answers 404 as if it did not exist (R6), without repeating
@@ -17,6 +20,7 @@ the id asked for.
 
 from __future__ import annotations
 
+import json
 from http import HTTPStatus
 from typing import Annotated, Any
 from urllib.parse import urlencode
@@ -28,7 +32,7 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from jointcheck.api.checkpoint import EnrollerDep
 from jointcheck.api.checkpoint_deps import ServerDep
 from jointcheck.api.checkpoint_service import CheckpointServer
-from jointcheck.api.deps import CsrfChecked
+from jointcheck.api.deps import CsrfChecked, ServicesDep, session_of
 from jointcheck.api.errors import error_message
 from jointcheck.errors import InputError
 from jointcheck.registry.model import Place
@@ -132,6 +136,7 @@ def _place_page(
     problem: str | None = None,
     form: dict[str, str] | None = None,
     revoked: DeviceStatus | None = None,
+    shown: DeviceStatus | None = None,
     status: int = HTTPStatus.OK,
 ) -> HTMLResponse:
     return render(
@@ -144,6 +149,7 @@ def _place_page(
             "problem": {"code": problem, "message": error_message(problem)} if problem else None,
             "form": form or {"entrance": "", "label": ""},
             "revoked": revoked,
+            "shown": shown,
         },
         status_code=status,
     )
@@ -165,14 +171,71 @@ async def place_devices_page(
     place_id: int,
     principal: EnrollerDep,
     server: ServerDep,
+    services: ServicesDep,
     revoked: Annotated[str, Query(max_length=40)] = "",
+    enrolled: Annotated[str, Query(max_length=40)] = "",
 ) -> HTMLResponse:
     found = await run_in_threadpool(_place_and_devices, server, principal, place_id)
     if found is None:
         return _not_found(request)
     place, devices = found
     gone = next((d for d in devices if d.id == revoked and d.revoked), None)
-    return _place_page(request, server, place, devices, revoked=gone)
+    new = next((d for d in devices if d.id == enrolled), None)
+    if new is None:
+        return _place_page(request, server, place, devices, revoked=gone)
+    answer = await run_in_threadpool(_take_answer, request, services, new.id)
+    if answer is None:
+        # A reload, or the link opened again: the token was shown once and is gone.
+        return _place_page(request, server, place, devices, shown=new)
+    return await _enrolled_page(request, server, place, new.id, answer)
+
+
+def _notice_name(device_id: str) -> str:
+    return f"enrolled:{device_id}"
+
+
+def _leave_answer(request: Request, services: ServicesDep, device_id: str, answer: str) -> bool:
+    """Keep the enrollment's answer for this browser session; False without one."""
+    session = session_of(request)
+    if session is None or services.accounts is None:
+        return False
+    services.accounts.leave_notice(
+        session.session_id, _notice_name(device_id), answer, services.clock()
+    )
+    return True
+
+
+def _take_answer(request: Request, services: ServicesDep, device_id: str) -> dict[str, str] | None:
+    session = session_of(request)
+    if session is None or services.accounts is None:
+        return None
+    text = services.accounts.take_notice(
+        session.session_id, _notice_name(device_id), services.clock()
+    )
+    return None if text is None else dict(json.loads(text))
+
+
+async def _enrolled_page(
+    request: Request, server: CheckpointServer, place: Place, device_id: str, answer: dict[str, str]
+) -> HTMLResponse:
+    """The one page that shows a new terminal's token, with what to do with it."""
+    base = _server_url(request)
+    token = answer["token"]
+    fingerprint = await run_in_threadpool(server.root_fingerprint)
+    context = {
+        "place": place,
+        "device_id": device_id,
+        "entrance": answer["entrance"],
+        "label": answer["label"],
+        "token": token,
+        "fingerprint": fingerprint,
+        "command": agent_command(base, token, fingerprint),
+        "entrance_link": f"{base}/entrance?{urlencode({'token': token})}",
+    }
+    # The token is shown this once: the page is not kept by the browser or a proxy.
+    response = render(request, "devices_enrolled.html", context)
+    response.headers.update(NO_STORE)
+    return response
 
 
 @router.post("/places/{place_id}/devices", response_class=HTMLResponse)
@@ -181,10 +244,14 @@ async def enroll_submit(
     place_id: int,
     principal: EnrollerDep,
     server: ServerDep,
+    services: ServicesDep,
     _csrf: CsrfChecked,
     entrance: Annotated[str, Form(max_length=MAX_FIELD)] = "",
     label: Annotated[str, Form(max_length=MAX_FIELD)] = "",
-) -> HTMLResponse:
+) -> Response:
+    """Enroll, then POST-redirect-GET: the answer (with the token) waits for this browser
+    session at the server, and the page it is redirected to shows it once; a reload of that
+    page enrolls nothing and shows no token (the token is never in a URL)."""
     found = await run_in_threadpool(_place_and_devices, server, principal, place_id)
     if found is None:
         return _not_found(request)
@@ -198,22 +265,11 @@ async def enroll_submit(
             request, server, place, devices, problem=exc.code, form=form,
             status=HTTPStatus.BAD_REQUEST,
         )  # fmt: skip
-    base = _server_url(request)
-    fingerprint = await run_in_threadpool(server.root_fingerprint)
-    context = {
-        "place": place,
-        "device": device,
-        "entrance": entrance,
-        "label": label,
-        "token": token,
-        "fingerprint": fingerprint,
-        "command": agent_command(base, token, fingerprint),
-        "entrance_link": f"{base}/entrance?{urlencode({'token': token})}",
-    }
-    # The token is shown this once: the page is not kept by the browser or a proxy.
-    response = render(request, "devices_enrolled.html", context)
-    response.headers.update(NO_STORE)
-    return response
+    answer = json.dumps({"token": token, "entrance": entrance, "label": label})
+    if not await run_in_threadpool(_leave_answer, request, services, device.id, answer):
+        return await _enrolled_page(request, server, place, device.id, json.loads(answer))
+    target = f"/places/{place_id}/devices?{urlencode({'enrolled': device.id})}"
+    return RedirectResponse(target, status_code=HTTPStatus.SEE_OTHER)
 
 
 @router.post("/devices/revoke")
