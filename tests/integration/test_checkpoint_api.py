@@ -199,6 +199,40 @@ def test_scan_at_the_server_decides_registers_and_overrides(client, district):
         assert [a.subject_id for a in audit] == [red["check_id"]]
 
 
+@pytest.mark.parametrize(
+    ("body", "field", "code"),
+    [
+        (b'{"codes": ["a", "b", "c", "d"]}', "body.codes", "too_long"),
+        (b'{"codes": "one code"}', "body.codes", "list_type"),
+        (b'{"codes": [], "colour": "green"}', "body.colour", "extra_forbidden"),
+        (b'{"codes": [', "body", "json_invalid"),
+    ],
+)
+def test_a_malformed_scan_is_refused_with_the_field_and_nothing_is_stored(
+    client, district, body, field, code
+):
+    device, auth = enroll(district)
+    answer = client.post(
+        "/api/checkpoint/scan",
+        content=body,
+        headers={**auth, "content-type": "application/json"},
+    )
+    assert answer.status_code == 422
+    error = answer.json()["error"]
+    assert error["code"] == "VALIDATION_FAILED"
+    assert [(f["field"], f["code"]) for f in error["fields"]] == [(field, code)]
+    assert district.server.counts(device.place_id).get("checks", 0) == 0
+
+
+def test_the_api_schema_describes_the_scan_body(client):
+    schema = client.get("/api/openapi.json").json()
+    body = schema["paths"]["/api/checkpoint/scan"]["post"]["requestBody"]
+    assert body["required"] is True
+    described = body["content"]["application/json"]["schema"]
+    assert set(described["properties"]) == {"codes", "people"}
+    assert described["properties"]["codes"]["maxItems"] == 3
+
+
 def test_family_check_in_one_go_gives_one_result_each(client, district):
     _, auth = enroll(district)
     people = [

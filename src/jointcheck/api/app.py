@@ -134,12 +134,14 @@ def create_app(
         live_session=services.accounts.session_alive if services.accounts is not None else None,
     )
     app.mount("/static", StaticFiles(packages=[("jointcheck.web", "static")]), name="static")
+    # The terminals' routes first: a scan is the most frequent request, and the framework
+    # tries the routers in turn (their paths do not overlap, so the order changes nothing else).
     for router in (
+        checkpoint.router,
         routes_system.router,
         routes_verify.router,
         routes_holder.router,
         routes_family.router,
-        checkpoint.router,
         pages_home.router,
         pages_verify.router,
         pages_auth.router,
