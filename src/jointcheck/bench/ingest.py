@@ -14,58 +14,41 @@ their events in batches of the agent's own size (``checkpoint/sync.py``), one ba
 other as an agent does, each over its own keep-alive connection. Real agents are other machines
 that encode their batches on their own terminals, so the requests are encoded before the clock
 starts and sent by the lean HTTP/1.1 client of ``loadgen``; the uploader still shares the two
-cores with the server and the database, and its CPU time is printed. ``site`` builds the small
-district both checkpoint benchmarks run on (``latency`` reuses it).
+cores with the server and the database, and its CPU time is printed. ``bench/site.py`` builds
+the small district and serves the app (``latency`` runs on the same).
 """
 
 from __future__ import annotations
 
 import asyncio
-import base64
 import json
 import os
-import signal
-import socket
 import tempfile
 import time
 import uuid
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from http import HTTPStatus
 from pathlib import Path
 from typing import Any
 
-import httpx
 import psycopg
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import ec
 from sqlalchemy import text
 
 from jointcheck.api.uvicorn_options import DEFAULT_WORKERS, uvicorn_options
 from jointcheck.bench import BenchReport, Figure
 from jointcheck.bench.loadgen import Connection, HttpError, post_requests
-from jointcheck.bootstrap import Registry, build_registry
+from jointcheck.bench.site import COMMUNITY, STREET, Site, build_site, postgres_database, serving
 from jointcheck.checkpoint.sync import BATCH_SIZE
-from jointcheck.config import Settings
-from jointcheck.credentials import trust
-from jointcheck.credentials.keyfiles import kid_for_spki, write_signing_key
-from jointcheck.credentials.keys import Role
-from jointcheck.registry.model import AdminLevel, AdminUnit, Entrance, Place
 from jointcheck.store.checkpoint_ingest import copy_rows, sqlite_row
 from jointcheck.store.checkpoint_repository import SqlCheckpoint
 from jointcheck.store.engine import normalise_url
-from jointcheck.store.migrate import upgrade
 
 EVENTS, QUICK_EVENTS = 100_000, 5_000
 BATCH = BATCH_SIZE
 UPLOADERS = 8  # agents, each a device of its own
 WORKERS_ENV = "JOINTCHECK_BENCH_WORKERS"
 TARGET_RATE, TARGET_RATIO = 20_000, 0.25
-PG_ENV = ("JOINTCHECK_BENCH_DATABASE_URL", "JOINTCHECK_TEST_DATABASE_URL")
-DEFAULT_PG = "postgresql://postgres@127.0.0.1:5432/postgres"
-STREET, COMMUNITY = "370704001", "370704001001"
 EVENTS_PATH = "/api/checkpoint/events"
 
 
@@ -73,167 +56,6 @@ def server_workers() -> int:
     """Server processes for PostgreSQL: ``jointcheck serve``'s default, or WORKERS_ENV."""
     value = os.environ.get(WORKERS_ENV, "")
     return max(1, int(value)) if value.isdigit() else DEFAULT_WORKERS
-
-
-def _key_text() -> str:
-    return base64.b64encode(os.urandom(32)).decode()
-
-
-@dataclass
-class Site:
-    """A district of one place and one enrolled device, with its trust material."""
-
-    settings: Settings
-    registry: Registry
-    place_id: int
-    device_id: str
-    token: str
-    issuers: dict[str, ec.EllipticCurvePrivateKey]
-
-    def subject_key(self) -> bytes:
-        return base64.b64decode(self.settings.lookup_key)
-
-
-def _trust(var: Path) -> dict[str, ec.EllipticCurvePrivateKey]:
-    (var / "trust").mkdir(parents=True, exist_ok=True)
-    (var / "secrets").mkdir(parents=True, exist_ok=True, mode=0o700)
-    root = ec.generate_private_key(ec.SECP256R1())
-    write_signing_key(var / "secrets" / "root.key.pem", root)
-    (var / "trust" / "root.pub.pem").write_bytes(
-        root.public_key().public_bytes(
-            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
-        )
-    )
-    issuers = {"health": ec.generate_private_key(ec.SECP256R1())}
-    issuers["vaccination"] = ec.generate_private_key(ec.SECP256R1())
-    body = trust.new_payload(1, "370704", datetime.now(UTC) - timedelta(days=1))
-    roles = {"health": [Role.HEALTH_CODE_ISSUER], "vaccination": [Role.VACCINATION_ISSUER]}
-    for name, key in issuers.items():
-        spki = key.public_key().public_bytes(
-            serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
-        )
-        entry = trust.issuer_entry(
-            kid=kid_for_spki(key.public_key()), roles=roles[name], issuer=name, spki=spki
-        )
-        body = trust.add_issuer(body, entry)
-    (var / "trust" / "trust-list.json").write_bytes(trust.sign_trust_list(body, root))
-    return issuers
-
-
-def build_site(var: Path, database_url: str) -> Site:
-    issuers = _trust(var)
-    settings = Settings(
-        var_dir=var,
-        database_url=database_url,
-        pii_key=_key_text(),
-        lookup_key=_key_text(),
-        session_secret=_key_text(),
-    )
-    upgrade(database_url)
-    registry = build_registry(settings)
-    with registry.uow() as uow:
-        uow.units.add_many(
-            [
-                AdminUnit("370704", AdminLevel.DISTRICT, "坊子区", "Fangzi"),
-                AdminUnit(STREET, AdminLevel.STREET, "凤凰街道", "Fenghuang", "370704"),
-                AdminUnit(COMMUNITY, AdminLevel.COMMUNITY, "社区", "Community", STREET),
-            ]
-        )
-        place = uow.places.add(
-            Place(None, COMMUNITY, "malls_and_supermarkets", "商场", "路1号", (Entrance("north"),))
-        )
-        device, token = SqlCheckpoint(uow.session).enroll(
-            place_id=place, entrance_id=None, street_code=STREET, admin_code=COMMUNITY,
-            root_kid="", label="bench", by=None, now=datetime.now(UTC),
-        )  # fmt: skip
-        uow.commit()
-    return Site(settings, registry, place, device.id, token, issuers)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _stop(pid: int, grace: float = 10.0) -> None:
-    """SIGTERM, and SIGKILL if requests an overloaded run left queued keep it from exiting."""
-    os.kill(pid, signal.SIGTERM)
-    deadline = time.monotonic() + grace
-    while time.monotonic() < deadline:
-        if os.waitpid(pid, os.WNOHANG) != (0, 0):
-            return
-        time.sleep(0.1)
-    os.kill(pid, signal.SIGKILL)
-    os.waitpid(pid, 0)
-
-
-@contextmanager
-def serving(
-    settings: Settings, workers: int = 1, options: Mapping[str, Any] | None = None
-) -> Iterator[str]:
-    """The real app under uvicorn in WORKERS forked processes sharing one listening socket
-    (API processes scale out, DESIGN.md); the base URL while the block runs. OPTIONS go to
-    ``uvicorn.Config`` (``jointcheck serve``'s own: ``api.uvicorn_options``)."""
-    import uvicorn
-
-    from jointcheck.api.app import create_app
-
-    listener = socket.socket()
-    listener.bind(("127.0.0.1", 0))
-    listener.listen(2048)
-    pids = []
-    for _ in range(workers):
-        pid = os.fork()
-        if pid == 0:
-            try:
-                devnull = os.open(os.devnull, os.O_WRONLY)
-                os.dup2(devnull, 2)
-                config = uvicorn.Config(
-                    create_app(settings),
-                    fd=listener.fileno(),
-                    log_level="error",
-                    **dict(options or {}),
-                )
-                uvicorn.Server(config).run()
-            finally:
-                os._exit(0)
-        pids.append(pid)
-    url = f"http://127.0.0.1:{listener.getsockname()[1]}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                httpx.get(url + "/api/checkpoint/time", timeout=1).raise_for_status()
-                break
-            except httpx.HTTPError:
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.05)
-        yield url
-    finally:
-        for pid in pids:
-            _stop(pid)
-        listener.close()
-
-
-@contextmanager
-def postgres_database() -> Iterator[str | None]:
-    """A fresh database on the local PostgreSQL, or None when there is none."""
-    base = next((os.environ[e] for e in PG_ENV if os.environ.get(e)), DEFAULT_PG)
-    admin = base.replace("postgresql+psycopg://", "postgresql://")
-    name = f"jc_bench_{uuid.uuid4().hex[:10]}"
-    try:
-        with psycopg.connect(admin, autocommit=True, connect_timeout=3) as conn:
-            conn.execute(f'CREATE DATABASE "{name}"')
-    except psycopg.Error:
-        yield None
-        return
-    try:
-        yield admin.rsplit("/", 1)[0] + "/" + name
-    finally:
-        with psycopg.connect(admin, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def make_events(site: Site, n: int, device_id: str | None = None) -> list[dict[str, Any]]:
@@ -430,6 +252,17 @@ def measure(kind: str, database_url: str, n: int, workers: int = 1) -> Measured:
     )
 
 
+def _postgresql_figures(pg: Measured) -> list[Figure]:
+    return [
+        Figure("postgresql_api", pg.api, "events/s"),
+        Figure("postgresql_copy", pg.bare, "events/s"),
+        Figure("postgresql_ratio", pg.api / pg.bare, "x COPY"),
+        Figure("postgresql_text_copy", pg.text_copy or 0.0, "events/s"),
+        Figure("postgresql_ratio_text", pg.api / (pg.text_copy or 1.0), "x text COPY"),
+        Figure("postgresql_uploader_cpu", pg.uploader_cpu, "us/event"),
+    ]
+
+
 def run(quick: bool) -> BenchReport:
     n = QUICK_EVENTS if quick else EVENTS
     workers = server_workers()
@@ -449,14 +282,7 @@ def run(quick: bool) -> BenchReport:
             notes.append("PostgreSQL not reachable: set JOINTCHECK_BENCH_DATABASE_URL")
         else:
             pg = measure("pg", pg_url, n, workers)
-            figures += [
-                Figure("postgresql_api", pg.api, "events/s"),
-                Figure("postgresql_copy", pg.bare, "events/s"),
-                Figure("postgresql_ratio", pg.api / pg.bare, "x COPY"),
-                Figure("postgresql_text_copy", pg.text_copy or 0.0, "events/s"),
-                Figure("postgresql_ratio_text", pg.api / (pg.text_copy or 1.0), "x text COPY"),
-                Figure("postgresql_uploader_cpu", pg.uploader_cpu, "us/event"),
-            ]
+            figures += _postgresql_figures(pg)
             met = pg.api >= TARGET_RATE and pg.api / pg.bare >= TARGET_RATIO
     with tempfile.TemporaryDirectory(prefix="jc-ingest-db-") as tmp:
         lite = measure("sqlite", f"sqlite:///{Path(tmp) / 'jointcheck.db'}", n)

@@ -26,8 +26,8 @@ from pathlib import Path
 
 from jointcheck.api.uvicorn_options import DEFAULT_WORKERS, uvicorn_options
 from jointcheck.bench import BenchReport, Figure
-from jointcheck.bench.ingest import Site, build_site, postgres_database, serving
 from jointcheck.bench.loadgen import closed_loop, open_loop, post_requests
+from jointcheck.bench.site import Site, build_site, postgres_database, serving
 from jointcheck.credentials import issue
 from jointcheck.credentials.model import CodeColour
 
