@@ -12,7 +12,8 @@ from typing import Any, TypeVar
 from jointcheck.checkpoint.model import CheckRecord, OverrideRecord, RegistrationIn
 from jointcheck.checkpoint.reasons import BatchRefusal
 from jointcheck.store.checkpoint_ingest import COLUMNS
-from jointcheck.store.checkpoint_repository import Device, SqlCheckpoint, district_day
+from jointcheck.store.checkpoint_models import district_day
+from jointcheck.store.checkpoint_repository import Device, SqlCheckpoint
 
 Event = TypeVar("Event", CheckRecord, OverrideRecord)
 

@@ -21,7 +21,7 @@ from jointcheck.policy import IdCardLookup
 from jointcheck.registry.model import PersonHealth
 from jointcheck.security.idcard import check_document
 from jointcheck.security.roles import Principal
-from jointcheck.store.checkpoint_repository import district_day
+from jointcheck.store.checkpoint_models import district_day
 
 LOOKUP_REASON = "ID document shown at an entrance: the name binds codes shown with it (R14)"
 

@@ -57,14 +57,13 @@ from jointcheck.credentials.model import CodeColour
 from jointcheck.errors import ConfigError, InputError, StoreError
 from jointcheck.policy import DEFAULT_PACK, load_shipped, shipped_pack_text
 from jointcheck.security.roles import Principal, Role
-from jointcheck.store.checkpoint_models import BundleRow
+from jointcheck.store.checkpoint_models import BundleRow, district_day
 from jointcheck.store.checkpoint_repository import (
     Device,
     SqlCheckpoint,
     StoredBundle,
     check_in_row,
     check_row,
-    district_day,
 )
 from jointcheck.store.presentations import purge_expired
 

@@ -25,7 +25,8 @@ from jointcheck.store.checkpoint_devices import (
     device_statuses,
     places_with_devices,
 )
-from jointcheck.store.checkpoint_repository import Device, SqlCheckpoint, district_day, token_hash
+from jointcheck.store.checkpoint_models import district_day
+from jointcheck.store.checkpoint_repository import Device, SqlCheckpoint, token_hash
 
 STREET_CODE_LENGTH = 9
 STATUS_DAYS = 7  # how far back a device's checks are read for the bundle version it uses

@@ -146,7 +146,7 @@ def list_devices(
     Times are in the deployment's time zone.
     """
     from jointcheck.store.checkpoint_devices import device_statuses
-    from jointcheck.store.checkpoint_repository import district_day
+    from jointcheck.store.checkpoint_models import district_day
 
     if street is not None and not (street.isdigit() and len(street) == STREET_CODE_LENGTH):
         fail("STREET_CODE_INVALID", street=street)

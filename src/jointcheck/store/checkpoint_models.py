@@ -10,6 +10,7 @@ the device; it is part of the key, so an upload repeated after a crash stores no
 from __future__ import annotations
 
 from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import (
     Boolean,
@@ -27,6 +28,12 @@ from jointcheck.store.models import CODE, Base
 from jointcheck.store.types import UtcDateTime
 
 UUID_TEXT = 36
+# The calendar day of the district: what a street's daily collection (R5) means by "today".
+DISTRICT_TZ = ZoneInfo("Asia/Shanghai")
+
+
+def district_day(at: datetime) -> date:
+    return at.astimezone(DISTRICT_TZ).date()
 
 
 class DeviceRow(Base):

@@ -1,4 +1,5 @@
-"""The checkpoint tables behind one session: devices, bundles, ingest, counts, purge.
+"""The checkpoint tables behind one session: devices, bundles, checks and their counts;
+registrations, overrides and the purge in ``checkpoint_registrations``, which it inherits.
 
 Ingest stores each event id once (``INSERT ... ON CONFLICT DO NOTHING RETURNING``) and adds to
 the daily counts only what it really inserted, so a batch sent twice counts once. The caller's
@@ -15,40 +16,29 @@ from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, cast
-from zoneinfo import ZoneInfo
 
-from sqlalchemy import Table, delete, func, select, update
+from sqlalchemy import Table, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from jointcheck.checkpoint.model import (
-    CheckRecord,
-    Outcome,
-    OverrideRecord,
-    RegistrationIn,
-)
+from jointcheck.checkpoint.model import CheckRecord, Outcome
 from jointcheck.policy import EvidenceSummary
-from jointcheck.security.pii import FieldCipher
 from jointcheck.store.checkpoint_ingest import COUNT_COLUMNS, add_counts, insert_checks
 from jointcheck.store.checkpoint_models import (
     BundleRow,
     CheckEventRow,
     DailyCountRow,
     DeviceRow,
-    OverrideEventRow,
-    RegistrationEventRow,
+    district_day,
 )
-from jointcheck.store.models import AuditRow
+from jointcheck.store.checkpoint_registrations import Registrations
 
-# The calendar day of the district: what a street's daily collection (R5) means by "today".
-DISTRICT_TZ = ZoneInfo("Asia/Shanghai")
 OUTCOME_COLUMN = {
     Outcome.ADMIT: "admitted",
     Outcome.ADMIT_REGISTERED: "registered",
     Outcome.PERSUADE: "persuaded",
     Outcome.DENY: "denied",
 }
-REGISTRATIONS = "checkpoint_registrations"
 
 
 def daily_counts(
@@ -67,10 +57,6 @@ def daily_counts(
         if stale:
             counts[(*key, "stale")] += n
     return counts
-
-
-def district_day(at: datetime) -> date:
-    return at.astimezone(DISTRICT_TZ).date()
 
 
 def token_hash(token: str) -> bytes:
@@ -208,7 +194,7 @@ def _record(row: CheckEventRow) -> CheckRecord:
     )
 
 
-class SqlCheckpoint:
+class SqlCheckpoint(Registrations):
     def __init__(self, session: Session) -> None:
         self.session = session
         dialect = session.get_bind().dialect.name
@@ -305,107 +291,6 @@ class SqlCheckpoint:
         add_counts(self.session, daily_counts(i[1:] for i in inserted))
         return [i[0] for i in inserted]
 
-    def add_overrides(self, records: Sequence[OverrideRecord], now: datetime) -> list[str]:
-        if not records:
-            return []
-        rows = [
-            {
-                "street_code": r.street_code,
-                "day": district_day(r.at),
-                "id": r.id,
-                "check_id": r.check_id,
-                "place_id": int(r.place_id),
-                "device_id": r.device_id,
-                "at": r.at,
-                "received_at": now,
-                "reason": r.reason.value,
-                "staff": r.staff,
-            }
-            for r in records
-        ]
-        stmt = (
-            self._insert(OverrideEventRow).on_conflict_do_nothing().returning(OverrideEventRow.id)
-        )
-        inserted = set(self.session.scalars(stmt, rows).all())
-        counts: Counter[tuple[str, date, int, str]] = Counter()
-        for r in records:
-            if r.id in inserted:
-                counts[(r.street_code, district_day(r.at), int(r.place_id), "overrides")] += 1
-                self._audit_override(r, now)
-        add_counts(self.session, counts)
-        return [r.id for r in records if r.id in inserted]
-
-    def _audit_override(self, r: OverrideRecord, now: datetime) -> None:
-        # Overrides are audited like any exceptional act at the gate: a signal for R8.
-        self.session.add(
-            AuditRow(
-                admin_code=r.street_code,
-                id=uuid.uuid4(),
-                at=now,
-                actor_account_id=None,
-                actor_username=f"device:{r.device_id}"[:64],
-                actor_role="checkpoint_device",
-                action="checkpoint.override",
-                subject_kind="check",
-                subject_id=r.check_id,
-                reason=r.reason.value,
-                detail=f'{{"place_id": {int(r.place_id)}, "staff": "{r.staff[:50]}"}}',
-            )
-        )
-
-    def add_registrations(
-        self,
-        items: Sequence[RegistrationIn],
-        *,
-        street_code: str,
-        place_id: int,
-        cipher: FieldCipher,
-        retention_days: int,
-        now: datetime,
-    ) -> list[str]:
-        """R3 registrations, sealed field by field (R6), purged after RETENTION_DAYS."""
-        if not items:
-            return []
-        rows = []
-        for item in items:
-            day = district_day(item.at)
-            seal = {
-                column: cipher.seal(value, table=REGISTRATIONS, column=column, row_id=item.id)
-                for column, value in (
-                    ("name_enc", item.person.name),
-                    ("id_number_enc", item.person.id_number),
-                    ("phone_enc", item.person.phone),
-                    ("purpose_enc", item.person.purpose),
-                )
-            }
-            rows.append(
-                {
-                    "street_code": street_code,
-                    "day": day,
-                    "id": item.id,
-                    "check_id": item.check_id,
-                    "place_id": place_id,
-                    "at": item.at,
-                    "received_at": now,
-                    "id_lookup": cipher.lookup_hash(item.document_type, item.person.id_number),
-                    "purge_after": date.fromordinal(day.toordinal() + retention_days),
-                    **seal,
-                }
-            )
-        stmt = (
-            self._insert(RegistrationEventRow)
-            .on_conflict_do_nothing()
-            .returning(RegistrationEventRow.id)
-        )
-        inserted = set(self.session.scalars(stmt, rows).all())
-        counts: Counter[tuple[str, date, int, str]] = Counter(
-            (street_code, district_day(i.at), place_id, "registrations")
-            for i in items
-            if i.id in inserted
-        )
-        add_counts(self.session, counts)
-        return [i.id for i in items if i.id in inserted]
-
     # Reading ---------------------------------------------------------------------------------
     def day_counts(self, place_id: int, day: date) -> dict[str, int]:
         row = self.session.scalar(
@@ -439,10 +324,3 @@ class SqlCheckpoint:
                 )
             )
         )
-
-    def purge_registrations(self, today: date) -> int:
-        """Delete registrations past their retention (R6); the daily counts keep the numbers."""
-        result = self.session.execute(
-            delete(RegistrationEventRow).where(RegistrationEventRow.purge_after < today)
-        )
-        return int(getattr(result, "rowcount", 0))
