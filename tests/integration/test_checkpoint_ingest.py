@@ -341,7 +341,7 @@ def test_a_batch_body_over_the_events_limit_is_refused_and_nothing_stored(client
 def test_the_device_is_seen_written_at_most_every_few_seconds_and_at_each_new_skew(
     client, district
 ):
-    from jointcheck.api.checkpoint_service import SEEN_EVERY
+    from jointcheck.api.checkpoint_ingest import SEEN_EVERY
     from jointcheck.store.checkpoint_models import DeviceRow
 
     device, auth = enroll(district)
