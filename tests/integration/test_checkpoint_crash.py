@@ -88,8 +88,12 @@ def run_server(settings: Settings, port: int) -> None:
 
 
 def run_agent(server_url: str, token: str, port: int, data: Path) -> None:
-    checkpoint_cli.run(server=server_url, token=token, root_key=ROOT_FINGERPRINT, port=port,
-                       data=data, sync_interval=0.2)  # fmt: skip
+    # As a terminal's operator starts it: the command line, parsed by the CLI itself.
+    checkpoint_cli.app(
+        ["--server", server_url, "--token", token, "--root-key", ROOT_FINGERPRINT,
+         "--port", str(port), "--data", str(data), "--sync-interval", "0.2"],
+        standalone_mode=False,
+    )  # fmt: skip
 
 
 def scan_until_stopped(base: str, key: str, codes: list[list[str]], stop: threading.Event,
