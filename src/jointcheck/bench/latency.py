@@ -7,10 +7,12 @@ beforehand) runs in this process on the same machine and sends 500 checks/s open
 request leaves at its scheduled time whether or not earlier ones have returned, so a slow
 server shows as latency, not as a lower offered rate. Latency is measured from the scheduled
 time; a request unanswered when the run ends sorts after every answered one. Then a closed
-loop of many concurrent clients finds the saturation throughput. The CPU time of the
-generator and of the server is printed beside the figures (per check), so that a reader can
-judge what the generator took from the server on the shared cores. The server runs as many
-processes as ``jointcheck serve`` does by default, or ``JOINTCHECK_BENCH_WORKERS`` of them.
+loop of many concurrent clients finds the saturation throughput, and one connection sending
+one scan after another (a terminal checking a queue of people) gives the round trip alone.
+The CPU time of the generator and of the server is printed beside the figures (per check),
+so that a reader can judge what the generator took from the server on the shared cores.
+The server runs as many processes as ``jointcheck serve`` does by default, or
+``JOINTCHECK_BENCH_WORKERS`` of them.
 Target (issue 4): p99 <= 25 ms.
 """
 
@@ -26,7 +28,7 @@ from pathlib import Path
 
 from jointcheck.api.uvicorn_options import DEFAULT_WORKERS, uvicorn_options
 from jointcheck.bench import BenchReport, Figure
-from jointcheck.bench.loadgen import closed_loop, open_loop, post_requests
+from jointcheck.bench.loadgen import closed_loop, one_at_a_time, open_loop, post_requests
 from jointcheck.bench.site import Site, build_site, postgres_database, serving
 from jointcheck.credentials import issue
 from jointcheck.credentials.model import CodeColour
@@ -37,6 +39,7 @@ WARM_UP_SECONDS = 1.0
 SATURATION_CLIENTS = 32
 TARGET_P99_MS = 25.0
 HOLDERS = 40
+ONE_AT_A_TIME = 200  # one terminal's scans, each sent when the last is answered
 DRAIN_SECONDS = 10.0
 SCAN = "/api/checkpoint/scan"
 # Server processes: ``jointcheck serve``'s default, or this many (the same run on more).
@@ -124,6 +127,8 @@ def measure(
                 saturation = asyncio.run(
                     closed_loop(url, requests, SATURATION_CLIENTS, seconds / 2)
                 )
+                time.sleep(0.5)
+                alone = sorted(asyncio.run(one_at_a_time(url, requests, ONE_AT_A_TIME)))
         finally:
             site.registry.close()
     if result.errors or saturation.errors:
@@ -143,6 +148,8 @@ def measure(
             f"{kind}_generator_cpu", result.cpu_seconds * 1000 / result.sent, "ms CPU per check"
         ),
         Figure(f"{kind}_saturation", saturation.rate, "checks/s"),
+        Figure(f"{kind}_one_at_a_time_p50", statistics.median(alone) * 1000, "ms"),
+        Figure(f"{kind}_one_at_a_time_max", alone[-1] * 1000, "ms"),
     ]
     notes = [
         (

@@ -214,3 +214,20 @@ async def closed_loop(
     for c in pool:
         c.close()
     return ClosedLoopResult(completed, errors, wall, cpu)
+
+
+async def one_at_a_time(url: str, requests: Sequence[bytes], count: int) -> list[float]:
+    """COUNT requests on one connection, each sent when the last is answered (a terminal
+    checking one person after another); each one's latency in seconds."""
+    conn = await Connection.open(url)
+    latencies = []
+    try:
+        for i in range(count):
+            start = time.perf_counter()
+            status = await conn.exchange(requests[i % len(requests)])
+            if status not in OK:
+                raise HttpError(f"answered {status}")
+            latencies.append(time.perf_counter() - start)
+    finally:
+        conn.close()
+    return latencies

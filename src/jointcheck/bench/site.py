@@ -152,12 +152,15 @@ def serving(
                 devnull = os.open(os.devnull, os.O_WRONLY)
                 os.dup2(devnull, 2)
                 config = uvicorn.Config(
-                    create_app(settings),
-                    fd=listener.fileno(),
-                    log_level="error",
-                    **dict(options or {}),
+                    create_app(settings), log_level="error", **dict(options or {})
                 )
-                uvicorn.Server(config).run()
+                # The listening socket itself, not its descriptor (``fd=``): uvicorn takes a
+                # descriptor for a Unix socket, and the event loop then does not set
+                # TCP_NODELAY on the connections it accepts, as it does for ``jointcheck
+                # serve``'s own. Each answer then waited for the client's delayed ACK (about
+                # 40 ms) whenever a connection sent its next request at once: one terminal
+                # scanning one person after another, or every connection once a queue formed.
+                uvicorn.Server(config).run(sockets=[listener])
             finally:
                 os._exit(0)
         pids.append(pid)

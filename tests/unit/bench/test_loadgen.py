@@ -6,7 +6,9 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 
-from jointcheck.bench.loadgen import closed_loop, open_loop, post_requests
+import pytest
+
+from jointcheck.bench.loadgen import HttpError, closed_loop, one_at_a_time, open_loop, post_requests
 
 
 async def _serve(
@@ -81,3 +83,18 @@ def test_closed_loop_counts_completed_requests() -> None:
     assert result.completed > 0
     assert result.errors == 0
     assert result.rate > 0
+
+
+def test_one_at_a_time_times_each_request_on_one_connection() -> None:
+    latencies = asyncio.run(_serve(lambda url: one_at_a_time(url, _requests("ok"), 5)))
+    assert isinstance(latencies, list)
+    assert len(latencies) == 5
+    assert all(x >= 0 for x in latencies)
+    slow = asyncio.run(_serve(lambda url: one_at_a_time(url, _requests("slow"), 2)))
+    assert isinstance(slow, list)
+    assert min(slow) >= 0.2
+
+
+def test_one_at_a_time_fails_on_an_error_answer() -> None:
+    with pytest.raises(HttpError, match="500"):
+        asyncio.run(_serve(lambda url: one_at_a_time(url, _requests("fail"), 3)))
