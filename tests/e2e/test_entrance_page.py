@@ -147,6 +147,13 @@ def test_scans_at_an_entrance_register_and_override(page, device_token, codes, s
     page.get_by_test_id("override-staff").fill("S-017")
     page.get_by_test_id("override").click()
     expect(page.get_by_test_id("result-en")).to_contain_text("staff")
+    # Let in against the DENY: the screen no longer says DENY in red to the staff at the door.
+    overridden = result_of(page, "DENY")
+    assert page.get_by_test_id("result").get_attribute("data-overridden") == "yes"
+    assert "tone-amber" in overridden["class"]
+    assert overridden["icon"] == "!"
+    assert overridden["word"] == "特殊放行（已记录）"
+    shots.append(screenshot(page, "entrance-overridden"))
 
     page.get_by_test_id("scan-input").press_sequentially("NOT-A-CODE", delay=0)
     page.get_by_test_id("scan-input").press("Enter")

@@ -68,15 +68,20 @@
 
   function show(result) {
     const box = $("result");
-    box.className = "entrance-result tone-" + result.tone;
+    // An override admits the person while the check stays a DENY on record: the screen says
+    // "admitted by staff" in amber, not DENY in red, so that staff at the door are not misled.
+    const overridden = (result.reasons || []).includes("OVERRIDDEN");
+    const tone = overridden ? "amber" : result.tone;
+    box.className = "entrance-result tone-" + tone;
     box.dataset.outcome = result.outcome;
+    box.dataset.overridden = overridden ? "yes" : "no";
     box.dataset.checkId = result.check_id;
-    $("result").querySelector("[data-testid=result-icon]").textContent = ICONS[result.tone] || "?";
-    $("result").querySelector("[data-testid=result-word]").textContent = word(result.outcome);
+    $("result").querySelector("[data-testid=result-icon]").textContent = ICONS[tone] || "?";
+    $("result").querySelector("[data-testid=result-word]").textContent = word(overridden ? "OVERRIDDEN" : result.outcome);
     $("result").querySelector("[data-testid=result-name]").textContent = result.masked_name || "";
     $("result").querySelector("[data-testid=result-zh]").textContent = result.message_zh;
     $("result").querySelector("[data-testid=result-en]").textContent = result.message_en;
-    beep(result.tone);
+    beep(tone);
   }
 
   function showError(error) {
