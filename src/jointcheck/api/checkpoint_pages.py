@@ -46,7 +46,11 @@ async def entrance(
         )  # fmt: skip
         return answer
     cookie = request.cookies.get(DEVICE_COOKIE, "")
-    device = await run_in_threadpool(server.device_for_token, cookie) if cookie else None
+    if not cookie:
+        # Opened from the home page or a bookmark on a browser that is not a terminal: say
+        # where the page is opened from, not that a device is unknown.
+        raise ApiError(HTTPStatus.UNAUTHORIZED, "DEVICE_TOKEN_MISSING")
+    device = await run_in_threadpool(server.device_for_token, cookie)
     if device is None:
         raise ApiError(HTTPStatus.UNAUTHORIZED, "DEVICE_UNKNOWN")
     station = await run_in_threadpool(server.station, device)
