@@ -208,6 +208,7 @@ def test_each_malformed_check_is_refused_by_its_id(client, district):
         summary_extra,
         check(device, district, summary={"doses": 99}),
         check(device, district, bundle_version=-1),
+        check(device, district, bundle_refused="ROOT_PIN_MISMATCH"),  # not a bundle's refusal
     ]
     answer = post(client, auth, good[:3] + bad + good[3:])
     assert sorted(answer["accepted"]) == sorted(e["id"] for e in good)
@@ -228,6 +229,7 @@ def test_a_check_stored_by_the_bulk_path_reads_back_as_sent(client, district):
     sent["at"] = "2021-09-06T10:00:00.123456+08:00"  # Fangzi's offset: 02:00:00.123456 UTC
     sent.update(outcome="PERSUADE", reasons=["DOSES_INCOMPLETE", "BUNDLE_STALE"], stale=True)
     sent.update(group_id="g" * 12, follows=None, via="id_document")
+    sent["bundle_refused"] = "BUNDLE_FORGED"  # decided while refusing the server's bundle
     sent["summary"] = {
         "credential_types": ["dcc_vaccination", "health_code"],
         "code_colour": "yellow",
@@ -248,6 +250,7 @@ def test_a_check_stored_by_the_bulk_path_reads_back_as_sent(client, district):
     assert got.at == datetime.fromisoformat(sent["at"])
     assert (got.outcome.value, got.reasons, got.stale) == ("PERSUADE", tuple(sent["reasons"]), True)
     assert (got.group_id, got.follows, got.via) == ("g" * 12, None, "id_document")
+    assert got.bundle_refused == "BUNDLE_FORGED"
     assert (got.device_id, got.place_id, got.entrance_id) == (
         device.id,
         str(device.place_id),

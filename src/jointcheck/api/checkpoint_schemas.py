@@ -81,6 +81,10 @@ class CheckIn(TypedDict):
     via: NotRequired[Literal["code", "id_document"]]
     group_id: NotRequired[Id | None]
     follows: NotRequired[Id | None]
+    # Decided while the agent refused its server's bundle (checkpoint/model.py, CheckRecord).
+    bundle_refused: NotRequired[
+        Literal["BUNDLE_UNTRUSTED", "BUNDLE_FORGED", "BUNDLE_OUTDATED"] | None
+    ]
 
 
 class RegistrationEventIn(_Strict):

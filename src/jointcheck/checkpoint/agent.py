@@ -36,12 +36,10 @@ from jointcheck.checkpoint.bundle import (
 from jointcheck.checkpoint.model import (
     TONES,
     CheckRecord,
-    Outcome,
     OverrideReason,
     Registration,
     ScreenResult,
     Station,
-    Tone,
 )
 from jointcheck.checkpoint.outbox import Outbox, Rotation, district_day
 from jointcheck.checkpoint.paper_online import (
@@ -71,6 +69,8 @@ META_STATION = "station"
 META_ROOT = "root_public_key"
 # Refusals after which the server is sent nothing (no upload, no ID-document look-up).
 UNTRUSTED = (TrustReason.BUNDLE_UNTRUSTED, TrustReason.BUNDLE_FORGED)
+# Refusals of the server's bundle that each check decided meanwhile records (``bundle_refused``).
+BUNDLE_REFUSALS = (*UNTRUSTED, TrustReason.BUNDLE_OUTDATED)
 
 
 class AgentTransport(Transport, ColourSource, Protocol):
@@ -254,7 +254,11 @@ class Agent:
             runtime = self._runtime
         if runtime is None:
             raise InputError("no bundle yet: connect once to the server", code="BUNDLE_MISSING")
-        return checkpoint_for(runtime, self.station, self.ledger)
+        checkpoint = checkpoint_for(runtime, self.station, self.ledger)
+        refusal = self.outbox.open_refusal()
+        if refusal is not None and refusal.code in BUNDLE_REFUSALS:
+            checkpoint.bundle_refused = refusal.code
+        return checkpoint
 
     # Decisions -------------------------------------------------------------------------------
     def scan(self, people: list[list[str]]) -> list[ScreenResult]:
@@ -350,7 +354,7 @@ class Agent:
         record = CheckRecord.from_dict(answer["record"])
         with self._lock:
             self.outbox.append([record])
-        return screen_from_dict(answer["result"])
+        return ScreenResult.from_dict(answer["result"])
 
     def counts(self) -> dict[str, int]:
         return self.outbox.counts(district_day(self.clock()))
@@ -405,17 +409,3 @@ class Agent:
             refused_since=refusal.first_at if refusal else None,
             refused_events=self.outbox.refused_by_code(),
         )
-
-
-def screen_from_dict(data: dict[str, Any]) -> ScreenResult:
-    return ScreenResult(
-        check_id=str(data["check_id"]),
-        outcome=Outcome(data["outcome"]),
-        tone=Tone(data["tone"]),
-        masked_name=str(data.get("masked_name") or ""),
-        reasons=tuple(data.get("reasons") or ()),
-        message_zh=str(data.get("message_zh") or ""),
-        message_en=str(data.get("message_en") or ""),
-        stale=bool(data.get("stale")),
-        warnings=tuple(data.get("warnings") or ()),
-    )

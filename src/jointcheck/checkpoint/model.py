@@ -79,7 +79,9 @@ class CheckRecord:
     ``follows`` names the check this one resolves: an ADMIT_REGISTERED check follows the
     PERSUADE check that the registration answered (R3). ``group_id`` ties the checks one helper
     made for several family members in one go (R14). ``stale`` says the device decided on a
-    bundle older than the pack's limit.
+    bundle older than the pack's limit; ``bundle_refused``, that it decided while refusing
+    the bundle its server offered (the refusal's code, ``reasons.TrustReason``: BUNDLE_UNTRUSTED,
+    BUNDLE_FORGED or BUNDLE_OUTDATED), so with its last good bundle.
     """
 
     id: str
@@ -97,9 +99,10 @@ class CheckRecord:
     via: str = "code"
     group_id: str | None = None
     follows: str | None = None
+    bundle_refused: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
-        return {
+        body: dict[str, Any] = {
             "kind": "check",
             "id": self.id,
             "device_id": self.device_id,
@@ -117,6 +120,11 @@ class CheckRecord:
             "group_id": self.group_id,
             "follows": self.follows,
         }
+        if self.bundle_refused is not None:
+            # Only when set: the usual check's body stays as a server of the release before
+            # takes it.
+            body["bundle_refused"] = self.bundle_refused
+        return body
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> CheckRecord:
@@ -137,6 +145,7 @@ class CheckRecord:
             via=str(data.get("via") or "code"),
             group_id=data.get("group_id"),
             follows=data.get("follows"),
+            bundle_refused=data.get("bundle_refused"),
         )
 
 
@@ -239,3 +248,18 @@ class ScreenResult:
             "stale": self.stale,
             "warnings": list(self.warnings),
         }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> ScreenResult:
+        """The screen ``as_dict`` wrote (the server's answer to the agent's ID-document look-up)."""
+        return cls(
+            check_id=str(data["check_id"]),
+            outcome=Outcome(data["outcome"]),
+            tone=Tone(data["tone"]),
+            masked_name=str(data.get("masked_name") or ""),
+            reasons=tuple(data.get("reasons") or ()),
+            message_zh=str(data.get("message_zh") or ""),
+            message_en=str(data.get("message_en") or ""),
+            stale=bool(data.get("stale")),
+            warnings=tuple(data.get("warnings") or ()),
+        )

@@ -110,8 +110,8 @@ TRUST_MESSAGES: dict[TrustReason, tuple[str, str]] = {
         "A bundle with an invalid signature was refused: still deciding with the last good bundle",
     ),
     TrustReason.BUNDLE_OUTDATED: (
-        "收到的信任包比正在使用的旧，已拒绝",
-        "A bundle older than the one in use was refused",
+        "收到的信任包比正在使用的旧，已拒绝；继续使用正在使用的信任包",
+        "A bundle older than the one in use was refused: still deciding with the one in use",
     ),
     TrustReason.ROOT_CHAIN_BROKEN: (
         "区根密钥更换记录无法验证（签名或指纹不符、顺序错误，或未通到签发信任包的密钥），已拒绝",

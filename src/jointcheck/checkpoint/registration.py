@@ -86,6 +86,7 @@ def register(
         bundle_version=checkpoint.bundle_version,
         stale=stale,
         follows=persuaded.id,
+        bundle_refused=checkpoint.bundle_refused,
     )
     sealed = RegistrationRecord(
         id=checkpoint.make_id(),

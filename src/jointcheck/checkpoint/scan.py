@@ -90,6 +90,9 @@ class Checkpoint:
     make_id: Callable[[], str] = field(default=new_id)
     # Online only: the authority's current colour for a subject hash (None: unknown).
     current_colour: Callable[[str], CodeColour | None] | None = None
+    # The code of the refusal of the server's bundle in force, if any: recorded with each
+    # check decided meanwhile (on the last good bundle), like ``stale``.
+    bundle_refused: str | None = None
 
     def scan(
         self, codes: Sequence[str], at: datetime, group_id: str | None = None
@@ -274,6 +277,7 @@ class Checkpoint:
             via=via,
             group_id=group_id,
             follows=follows,
+            bundle_refused=self.bundle_refused,
         )
         return record, screen_for(record, result, warnings, notes)
 

@@ -100,6 +100,9 @@ class CheckEventRow(Base):
     via: Mapped[str] = mapped_column(String(12))
     group_id: Mapped[str | None] = mapped_column(String(UUID_TEXT), default=None)
     follows: Mapped[str | None] = mapped_column(String(UUID_TEXT), default=None)
+    # The code of the refusal of its server's bundle the device was in when it decided
+    # (BUNDLE_UNTRUSTED, BUNDLE_FORGED, BUNDLE_OUTDATED): decided on its last good bundle.
+    bundle_refused: Mapped[str | None] = mapped_column(String(20), default=None)
 
 
 class RegistrationEventRow(Base):

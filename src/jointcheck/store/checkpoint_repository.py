@@ -124,6 +124,7 @@ def check_row(record: CheckRecord, now: datetime) -> tuple[Any, ...]:
         record.via,
         record.group_id,
         record.follows,
+        record.bundle_refused,
     )
 
 
@@ -161,6 +162,7 @@ def check_in_row(c: Mapping[str, Any], now: datetime) -> tuple[Any, ...]:
         c.get("via", "code"),
         c.get("group_id"),
         c.get("follows"),
+        c.get("bundle_refused"),
     )
 
 
@@ -191,6 +193,7 @@ def _record(row: CheckEventRow) -> CheckRecord:
         via=row.via,
         group_id=row.group_id,
         follows=row.follows,
+        bundle_refused=row.bundle_refused,
     )
 
 

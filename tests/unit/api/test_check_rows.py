@@ -65,6 +65,7 @@ def _every_field() -> tuple[dict, CheckRecord]:
         "via": "id_document",
         "group_id": "group-0001",
         "follows": "check-0001",
+        "bundle_refused": "BUNDLE_UNTRUSTED",
     }
     record = CheckRecord(
         id=wire["id"], device_id="device-0001", place_id="42", entrance_id="north",
@@ -76,7 +77,7 @@ def _every_field() -> tuple[dict, CheckRecord]:
             failed=("EXPIRED",), pack_id="fangzi-2021", pack_version="1.2.0",
         ),
         subject_hash="ab" * 32, bundle_version=3, stale=True, via="id_document",
-        group_id="group-0001", follows="check-0001",
+        group_id="group-0001", follows="check-0001", bundle_refused="BUNDLE_UNTRUSTED",
     )  # fmt: skip
     return wire, record
 
