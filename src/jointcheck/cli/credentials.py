@@ -275,7 +275,11 @@ def _keyring(trust_file: Path | None, root: Path | None, dscs: list[Path]) -> tr
             )
         )
     if not keys:
-        raise InputError("give --trust FILE --root ROOT_PUB.pem, or --dsc CERT")
+        # The usual first try is `jointcheck verify CODE`: say where a deployment keeps them.
+        raise InputError(
+            "give --trust FILE --root ROOT_PUB.pem (a deployment's, such as `make run`'s: "
+            "--trust var/trust/trust-list.json --root var/trust/root.pub.pem), or --dsc CERT"
+        )
     return trust.TrustList.of(keys, version=version)
 
 
@@ -295,9 +299,13 @@ def _verify_card(texts: list[str], ctx: VerifierContext) -> Verification:
 @faults_exit_2
 def verify(
     inputs: list[str] = typer.Argument(..., help="QR text, a PNG/JPEG image, or - for stdin"),
-    at: str = typer.Option(..., "--at", help="verification instant, ISO 8601 with zone, or now"),
-    trust_file: Path | None = typer.Option(None, "--trust", help="signed trust list"),
-    root: Path | None = typer.Option(None, "--root", help="pinned district root public key"),
+    at: str = typer.Option("now", "--at", help="verification instant, ISO 8601 with zone, or now"),
+    trust_file: Path | None = typer.Option(
+        None, "--trust", help="signed trust list (a deployment's: var/trust/trust-list.json)"
+    ),
+    root: Path | None = typer.Option(
+        None, "--root", help="pinned district root public key (var/trust/root.pub.pem)"
+    ),
     dsc: list[Path] = typer.Option([], "--dsc", help="trust this DCC signing certificate"),
     revocations: Path | None = typer.Option(None, "--revocations", help="signed revocation list"),
     skew: int = typer.Option(30, "--skew", min=0, max=600, help="clock skew allowed, seconds"),

@@ -247,7 +247,7 @@ def test_expired_health_code_fails_with_exit_1_and_both_messages(district: Distr
         (["--at", "yesterday"], "ISO 8601"),
         (["--at", "2021-09-01T08:00:00"], "time zone"),
         (["--at", SCANNED, "--trust", "missing.json", "--root", "missing.pem"], "cannot read"),
-        (["--at", SCANNED], "--trust"),
+        (["--at", SCANNED], "--trust var/trust/trust-list.json --root var/trust/root.pub.pem"),
     ],
 )
 def test_usage_errors_exit_2(district: District, args: list[str], message: str) -> None:
@@ -521,3 +521,16 @@ def test_a_paper_code_takes_no_ttl_and_the_help_says_so(district: District) -> N
     wide = CliRunner().invoke(app, ["issue", "health-code", "--help"], env={"COLUMNS": "300"})
     assert "--paper" in wide.stdout
     assert "JOINTCHECK_PAPER_CODE_TTL_HOURS (24 h by default)" in wide.stdout
+
+
+def test_verify_checks_at_the_current_time_when_no_instant_is_given(district: District) -> None:
+    """A newcomer's first try names the code and the keys, not an instant: --at is now."""
+    fresh = ok(
+        "issue", "health-code", "--colour", "green", *PERSON, "--key", district / "hc.pem",
+        "--subject-key", district / "subject.key",
+    ).stdout.strip()  # fmt: skip
+    result = ok("verify", fresh, *district.trust)
+    assert "验证通过" in result.stdout
+    expired = run("verify", district.health_code(), *district.trust)
+    assert expired.exit_code == 1
+    assert "Expired" in expired.stdout
