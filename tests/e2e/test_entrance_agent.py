@@ -115,6 +115,7 @@ def test_a_bundle_of_another_root_key_shows_as_untrusted_and_checks_go_on(
     status = page.get_by_test_id("link-status")
     expect(status).to_have_attribute("data-refused", "BUNDLE_UNTRUSTED", timeout=15_000)
     expect(status).to_contain_text("信任包不可信")
+    expect(status).to_contain_text("仍按上一个有效信任包判定")
     # Still deciding with the last good bundle; the check waits in the outbox.
     scan(page, codes.health(), codes.vaccination())
     expect(page.get_by_test_id("result")).to_have_attribute("data-outcome", "ADMIT")
