@@ -8,7 +8,7 @@ from fastapi import APIRouter, Request
 from starlette.responses import HTMLResponse
 from starlette.routing import NoMatchFound
 
-from jointcheck.security.roles import ENROLLERS
+from jointcheck.security.roles import ENROLLERS, Role
 from jointcheck.web.render import render, request_session
 
 router = APIRouter(tags=["pages"])
@@ -19,10 +19,17 @@ class PageEntry:
     route: str  # the route's name: the page is listed only when its feature is mounted
     key: str  # message ids home.<key>.title, .summary and .who
     roles: frozenset[str] | None = None  # listed only for these roles when set
+    # When set: listed to a visitor (who may sign in to use it), but once signed in only for
+    # these roles; a signed-in health official is not offered "My codes" (403) or "Sign in".
+    signed_in_roles: frozenset[str] | None = None
 
     def shown_to(self, request: Request) -> bool:
         session = request_session(request)
-        return self.roles is None or (session is not None and session.role in self.roles)
+        if self.roles is not None:
+            return session is not None and session.role in self.roles
+        if self.signed_in_roles is not None and session is not None:
+            return session.role in self.signed_in_roles
+        return True
 
     def path(self, request: Request) -> str | None:
         try:
@@ -33,10 +40,10 @@ class PageEntry:
 
 PAGES = (
     PageEntry("verify_page", "verify"),
-    PageEntry("holder_page", "me"),
+    PageEntry("holder_page", "me", signed_in_roles=frozenset({Role.RESIDENT.value})),
     PageEntry("entrance", "entrance"),
     PageEntry("devices_page", "devices", frozenset(r.value for r in ENROLLERS)),
-    PageEntry("login_page", "login"),
+    PageEntry("login_page", "login", signed_in_roles=frozenset()),
 )
 
 
