@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import shutil
 import sqlite3
+import sys
+from pathlib import Path
 
 from typer.testing import CliRunner
 
@@ -116,6 +119,11 @@ def test_demo_up_creates_the_district_trust_material_once(tmp_path, monkeypatch)
         f"jointcheck checkpoint --server http://127.0.0.1:8000 --token {token} --root-key {pin}\n"
     )
     assert command in first.output
+    # A shell without .venv activated (make run's) is given the command's path, not its name.
+    monkeypatch.setattr(shutil, "which", lambda name: None)
+    newcomer = CliRunner().invoke(app, ["demo", "up"])
+    program = Path(sys.executable).with_name("jointcheck")
+    assert f"\n  {program.relative_to(Path.cwd())} checkpoint --server " in newcomer.output
     second = CliRunner().invoke(app, ["demo", "up"])
     assert second.exit_code == 0, second.output
     assert "trust-list.json" not in second.output

@@ -8,6 +8,8 @@ and serves the app. The demo passwords are for the demo only: they are printed o
 from __future__ import annotations
 
 import os
+import shutil
+import sys
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -171,9 +173,24 @@ def _print_welcome(
         typer.echo(f"  {fingerprint}")
         typer.echo("入口终端 The entrance agent for the same device (offline decisions, sync):")
         typer.echo(
-            f"  jointcheck checkpoint --server {base} --token {device_token} "
+            f"  {_program()} checkpoint --server {base} --token {device_token} "
             f"--root-key {fingerprint}"
         )
+
+
+def _program() -> str:
+    """How to run jointcheck from here: its name when it is on PATH, else this one's path.
+
+    ``make run`` does not activate .venv, so a newcomer's shell has no ``jointcheck``: the
+    printed agent command names .venv/bin/jointcheck instead of failing with "not found".
+    """
+    installed = Path(sys.executable).with_name("jointcheck")
+    if shutil.which("jointcheck") or not installed.exists():
+        return "jointcheck"
+    try:
+        return str(installed.relative_to(Path.cwd()))
+    except ValueError:
+        return str(installed)
 
 
 @app.command()
