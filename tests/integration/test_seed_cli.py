@@ -5,10 +5,12 @@ from __future__ import annotations
 import shutil
 import sqlite3
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 from typer.testing import CliRunner
 
+from jointcheck.api.checkpoint_service import CheckpointServer
 from jointcheck.api.uvicorn_options import uvicorn_options
 from jointcheck.cli.main import app
 from jointcheck.store.migrate import head_revisions
@@ -137,3 +139,25 @@ def test_demo_up_creates_the_district_trust_material_once(tmp_path, monkeypatch)
         page = client.get(f"/entrance?token={token}", follow_redirects=True)
     assert page.status_code == 200
     assert "entrance" in page.text.lower()
+    # The demo terminal revoked (on the devices page, say): the next start enrolls a new one
+    # and prints its link, which opens; the revoked token is no longer printed.
+    from jointcheck.bootstrap import build_registry
+    from jointcheck.security.roles import Principal, Role
+
+    registry = build_registry(Settings(var_dir=var))
+    try:
+        admin = Principal(0, "test", Role.DISTRICT_ADMIN, small.district_code)
+        server = CheckpointServer.of(Settings(var_dir=var), registry, lambda: datetime.now(UTC))
+        revoked = server.device_for_token(token)
+        assert revoked is not None
+        assert server.revoke(admin, revoked.id)
+    finally:
+        registry.close()
+    third = CliRunner().invoke(app, ["demo", "up"])
+    assert third.exit_code == 0, third.output
+    fresh = (var / "secrets" / "demo-device-token").read_text().strip()
+    assert fresh != token
+    assert f"/entrance?token={fresh}\n" in third.output
+    assert token not in third.output
+    with TestClient(create_app(Settings(var_dir=var))) as client:
+        assert client.get(f"/entrance?token={fresh}", follow_redirects=True).status_code == 200

@@ -119,19 +119,23 @@ def _demo_device_token(settings: Settings, registry: Registry, district: DemoDis
     """Enroll one entrance device at the demo operator's place, once; its token is kept 0600.
 
     The token is shown only at enrollment, so the demo keeps it in var/secrets to print the
-    same entrance link at every start.
+    same entrance link at every start; once that terminal is revoked (trying the devices
+    page's "Revoke" on it, say), a new one is enrolled, so that the printed link still opens.
     """
     from jointcheck.api.checkpoint_service import CheckpointServer
 
     path = settings.secrets_dir / DEMO_DEVICE_TOKEN
+    server = CheckpointServer.of(settings, registry, lambda: datetime.now(UTC))
     if path.is_file():
-        return path.read_text(encoding="ascii").strip()
+        kept = path.read_text(encoding="ascii").strip()
+        if server.device_for_token(kept) is not None:
+            return kept
+        console.print("the demo entrance terminal was revoked: enrolling a new one")
     operator = next(a for a in district.accounts if a.username == "operator")
     principal = registry.accounts.authenticate(operator.username, operator.password)
     if principal is None or principal.place_id is None:
         return ""
     place = registry.places.get(principal, principal.place_id)
-    server = CheckpointServer.of(settings, registry, lambda: datetime.now(UTC))
     entrance = place.entrances[0].name if place is not None and place.entrances else ""
     _, token = server.enroll(principal, principal.place_id, entrance, "demo entrance")
     path.touch(mode=0o600)
