@@ -154,3 +154,19 @@ def enroll(district: District, place_id: int | None = None, entrance: str = "nor
     """A device enrolled at PLACE_ID (the district's place), and its bearer-token header."""
     device, token = district.server.enroll(ADMIN, place_id or district.place_id, entrance, "t")
     return device, {"authorization": f"Bearer {token}"}
+
+
+def register_holder(
+    district: District, health: Principal, colour: CodeColour = CodeColour.GREEN, **person: str
+) -> int:
+    """HOLDER in the district's registry (grid 370704001001001) with code COLOUR, entered by
+    the health authority HEALTH; the person's id. PERSON: more fields (phone=...)."""
+    from jointcheck.registry.persons import Enrollment
+
+    enrolled = district.registry.persons.enroll(
+        health,
+        Enrollment(grid_code="370704001001001", document_type="resident_id_card",
+                   document_number=HOLDER.id_number, name=HOLDER.name, **person),
+    )  # fmt: skip
+    district.registry.health.change_code(health, enrolled.person.id, colour, reason="test")
+    return enrolled.person.id

@@ -15,6 +15,7 @@ from checkpoint_factories import (
     District,
     enroll,
     health_code,
+    register_holder,
     vaccination,
 )
 from sqlalchemy import select
@@ -257,16 +258,9 @@ def test_id_document_path_decides_on_the_person_found(client, district, principa
     from datetime import date
 
     from jointcheck.registry.health import NewDose
-    from jointcheck.registry.persons import Enrollment
 
     health = principal(Role.HEALTH_AUTHORITY, "370704")
-    enrolled = district.registry.persons.enroll(
-        health,
-        Enrollment(grid_code="370704001001001", document_type="resident_id_card",
-                   document_number=HOLDER.id_number, name="张小三", phone="13812345678"),
-    )  # fmt: skip
-    person = enrolled.person.id
-    district.registry.health.change_code(health, person, CodeColour.GREEN, reason="test")
+    person = register_holder(district, health, phone="13812345678")
     _, auth = enroll(district)
     body = {"document_type": "resident_id_card", "number": HOLDER.id_number}
     persuaded = client.post("/api/checkpoint/id-document", json=body, headers=auth).json()
@@ -318,17 +312,8 @@ def test_an_id_card_binds_to_a_foreign_dcc_of_the_same_name(district, principal)
     from jointcheck.api.checkpoint_service import device_principal
     from jointcheck.policy import Evidence, compile_pack, evaluate, load_shipped
     from jointcheck.policy.reasons import PolicyReason
-    from jointcheck.registry.persons import Enrollment
 
-    health = principal(Role.HEALTH_AUTHORITY, "370704")
-    enrolled = district.registry.persons.enroll(
-        health,
-        Enrollment(grid_code="370704001001001", document_type="resident_id_card",
-                   document_number=HOLDER.id_number, name="张小三"),
-    )  # fmt: skip
-    district.registry.health.change_code(
-        health, enrolled.person.id, CodeColour.GREEN, reason="test"
-    )
+    person = register_holder(district, principal(Role.HEALTH_AUTHORITY, "370704"))
     device, _ = enroll(district)
     lookup = lookup_id_document(
         district.registry, device_principal(device), "resident_id_card", HOLDER.id_number,
@@ -349,7 +334,7 @@ def test_an_id_card_binds_to_a_foreign_dcc_of_the_same_name(district, principal)
             select(AuditRow.detail).where(
                 AuditRow.actor_role == "checkpoint_device",
                 AuditRow.action == "personal_data.read",
-                AuditRow.subject_id == str(enrolled.person.id),
+                AuditRow.subject_id == str(person),
             )
         ).all()
     assert len(reads) == 1

@@ -5,13 +5,12 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from checkpoint_factories import ADMIN, HEALTH, HOLDER, District, vaccination
+from checkpoint_factories import ADMIN, HEALTH, HOLDER, District, register_holder, vaccination
 from fastapi.testclient import TestClient
 
 from jointcheck.checkpoint.model import CheckRecord
 from jointcheck.credentials import issue
 from jointcheck.credentials.model import CodeColour
-from jointcheck.registry.persons import Enrollment
 from jointcheck.security.roles import Role
 from jointcheck.store.checkpoint_repository import SqlCheckpoint
 
@@ -70,13 +69,7 @@ def test_a_paper_code_past_a_day_is_refused(client, district):
 
 def test_the_authority_turns_the_holder_yellow_after_printing(client, district, principal):
     health = principal(Role.HEALTH_AUTHORITY, "370704")
-    enrolled = district.registry.persons.enroll(
-        health,
-        Enrollment(grid_code="370704001001001", document_type="resident_id_card",
-                   document_number=HOLDER.id_number, name="张小三", phone="13812345678"),
-    )  # fmt: skip
-    person = enrolled.person.id
-    district.registry.health.change_code(health, person, CodeColour.GREEN, reason="test")
+    person = register_holder(district, health, phone="13812345678")
     auth = _auth(district)
     paper = _paper(district, CodeColour.GREEN, printed_hours_ago=3)
     before = _scan(client, auth, paper, vaccination(district))

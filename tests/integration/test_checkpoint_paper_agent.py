@@ -13,7 +13,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from checkpoint_factories import HEALTH, HOLDER, District, enroll, vaccination
+from checkpoint_factories import HEALTH, HOLDER, District, enroll, register_holder, vaccination
 from test_checkpoint_agent import make_agent
 
 from jointcheck.api.agent_transport import PAPER_COLOUR_TIMEOUT
@@ -21,7 +21,6 @@ from jointcheck.checkpoint.agent import Agent
 from jointcheck.credentials import issue
 from jointcheck.credentials.model import CodeColour
 from jointcheck.credentials.subject import subject_hash
-from jointcheck.registry.persons import Enrollment
 from jointcheck.security.roles import Principal, Role
 from jointcheck.store.checkpoint_repository import SqlCheckpoint
 
@@ -39,14 +38,8 @@ def _paper(d: District, holder: issue.Holder = HOLDER) -> str:
 
 def _holder_turned_yellow(district: District, principal) -> None:
     """HOLDER in the registry, green when the paper was printed, yellow now."""
-    health = principal(Role.HEALTH_AUTHORITY, "370704")
-    enrolled = district.registry.persons.enroll(
-        health,
-        Enrollment(grid_code="370704001001001", document_type="resident_id_card",
-                   document_number=HOLDER.id_number, name="张小三", phone="13812345678"),
-    )  # fmt: skip
-    district.registry.health.change_code(
-        health, enrolled.person.id, CodeColour.YELLOW, reason="contact"
+    register_holder(
+        district, principal(Role.HEALTH_AUTHORITY, "370704"), CodeColour.YELLOW, phone="13812345678"
     )
 
 
