@@ -189,3 +189,47 @@ def test_a_family_is_checked_in_one_go(page, device_token, codes, screenshot):
 def test_the_page_without_an_enrolled_device_is_refused(page):
     page.goto("/entrance?token=not-a-token")
     assert "DEVICE_UNKNOWN" in page.content()
+
+
+def test_a_family_members_registration_and_override_are_made_from_their_line(
+    page, device_token, codes, screenshot
+):
+    """R3 and R14 together: the persuaded member of a family is registered, and the refused
+    one let in with a reason, each from their own line of the family's results."""
+    page.goto(f"/entrance?token={device_token}&lang=en")
+    field = page.get_by_test_id("scan-input")
+    for person in ((codes.health(), codes.vaccination()), (codes.health(),)):
+        for text in person:
+            field.press_sequentially(text, delay=0)
+            field.press("Enter")
+        page.get_by_test_id("next-person").click()
+    field.press_sequentially(codes.health(CodeColour.YELLOW), delay=0)
+    field.press("Enter")
+    page.get_by_test_id("check").click()
+    items = page.get_by_test_id("family-results").locator("li")
+    expect(items).to_have_count(3)
+    assert [items.nth(i).get_attribute("data-outcome") for i in range(3)] == [
+        "ADMIT", "PERSUADE", "DENY",
+    ]  # fmt: skip
+    assert items.nth(0).get_by_test_id("family-follow-up").count() == 0
+    screenshot(page, "entrance-family-follow-up-en")
+
+    items.nth(1).get_by_test_id("family-follow-up").click()
+    assert page.get_by_test_id("register-form").is_visible()
+    assert page.get_by_test_id("result").get_attribute("data-outcome") == "PERSUADE"
+    page.get_by_test_id("reg-name").fill("张小三")
+    page.get_by_test_id("reg-number").fill(HOLDER.id_number)
+    page.get_by_test_id("reg-phone").fill("13812345678")
+    page.get_by_test_id("reg-purpose").fill("陪同家人")
+    page.get_by_test_id("register").click()
+    expect(items.nth(1)).to_have_attribute("data-outcome", "ADMIT_REGISTERED")
+    assert "ADMIT (registered)" in items.nth(1).inner_text()
+
+    items.nth(2).get_by_test_id("family-follow-up").click()
+    assert page.get_by_test_id("override-form").is_visible()
+    page.get_by_test_id("override-reason").select_option("RESIDENT_RETURNING")
+    page.get_by_test_id("override-staff").fill("S-018")
+    page.get_by_test_id("override").click()
+    expect(items.nth(2)).to_have_attribute("data-outcome", "OVERRIDDEN")
+    assert "ADMIT (override recorded) 张*三" in items.nth(2).inner_text()
+    screenshot(page, "entrance-family-followed-up-en")

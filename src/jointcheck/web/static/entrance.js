@@ -66,7 +66,7 @@
     } catch (e) { /* no audio device: the screen still shows everything */ }
   }
 
-  function show(result) {
+  function show(result, quiet) {
     const box = $("result");
     // An override admits the person while the check stays a DENY on record: the screen says
     // "admitted by staff" in amber, not DENY in red, so that staff at the door are not misled.
@@ -81,7 +81,7 @@
     $("result").querySelector("[data-testid=result-name]").textContent = result.masked_name || "";
     $("result").querySelector("[data-testid=result-zh]").textContent = result.message_zh;
     $("result").querySelector("[data-testid=result-en]").textContent = result.message_en;
-    beep(tone);
+    if (!quiet) beep(tone);
   }
 
   function showError(error) {
@@ -105,17 +105,52 @@
     ov.elements.check_id.value = result.check_id;
   }
 
+  // One line per family member (R14). A persuaded member can be registered and a refused one
+  // let in with a reason (R3) from their own line: the form then speaks of that member's check.
+  function familyLine(li, r) {
+    li.className = "tone-" + r.tone;
+    li.dataset.outcome = r.outcome;
+    li.dataset.checkId = r.check_id;
+    li.dataset.name = r.masked_name || "";
+    li.textContent = ICONS[r.tone] + " " + word(r.outcome) + " " + (r.masked_name || "");
+    const follow = { PERSUADE: "family-register", DENY: "family-override" }[r.outcome];
+    if (!follow) return;
+    const button = document.createElement("button");
+    button.type = "button";
+    button.className = "button";
+    button.dataset.testid = "family-follow-up";
+    button.textContent = statusText(follow);
+    button.addEventListener("click", () => {
+      show(r, true);
+      offerFollowUp(r);
+      const form = $(r.outcome === "PERSUADE" ? "register-form" : "override-form");
+      form.scrollIntoView({ block: "nearest" });
+      form.querySelector("input:not([type=hidden]), select").focus();
+    });
+    li.append(" ", button);
+  }
+
   function renderFamily(results) {
     const list = $("family-results");
     list.textContent = "";
     if (results.length < 2) return;
     results.forEach((r) => {
       const li = document.createElement("li");
-      li.className = "tone-" + r.tone;
-      li.dataset.outcome = r.outcome;
-      li.textContent = ICONS[r.tone] + " " + word(r.outcome) + " " + (r.masked_name || "");
+      familyLine(li, r);
       list.appendChild(li);
     });
+  }
+
+  // After a registration or an override of the check CHECK_ID, the member's line says what was
+  // decided (a registration is a check of its own, with an id of its own).
+  function updateFamily(checkId, result) {
+    const li = $("family-results").querySelector('li[data-check-id="' + checkId + '"]');
+    if (!li) return;
+    const overridden = (result.reasons || []).includes("OVERRIDDEN");
+    // The member keeps their (masked) name on the line when the answer does not repeat it.
+    const decided = Object.assign({}, result, { masked_name: result.masked_name || li.dataset.name || "" },
+      overridden ? { outcome: "OVERRIDDEN", tone: "amber" } : {});
+    familyLine(li, decided);
   }
 
   function resetScan() {
@@ -200,6 +235,7 @@
     try {
       const data = await call("/register", formBody(form, ["check_id", "name", "document_type", "id_number", "phone", "purpose"]));
       show(data.result);
+      updateFamily(form.elements.check_id.value, data.result);
       form.reset();
       form.hidden = true;
       refreshCounts();
@@ -212,6 +248,7 @@
     try {
       const data = await call("/override", formBody(form, ["check_id", "reason", "staff"]));
       show(data.result);
+      updateFamily(form.elements.check_id.value, data.result);
       form.reset();
       form.hidden = true;
       refreshCounts();
