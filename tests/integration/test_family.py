@@ -357,6 +357,19 @@ def test_a_relation_stored_as_free_text_before_the_list_is_shown_as_it_is(
         assert "王*英" in page
 
 
+def test_linking_a_pair_again_answers_the_stored_relation(grid_admin, home, resident, grandma):
+    # The pair is linked already: the answer says what is stored (and shown on /me), not the
+    # relation of the request, which changes nothing.
+    first = link(grid_admin, resident.id_number, grandma.id_number, "grandparent").json()
+    again = link(grid_admin, resident.id_number, grandma.id_number, "neighbour")
+    assert again.status_code == 200, again.text
+    body = again.json()
+    assert (body["created"], body["id"]) == (False, first["id"])
+    assert body["member"]["relation"] == "grandparent"
+    assert body["member"]["relation_label"] == {"zh-CN": "（外）祖父母", "en": "Grandparent"}
+    assert '<span data-testid="relation">Grandparent</span>' in home.get("/me?lang=en").text
+
+
 def unlink(client: TestClient, link_id: str, reason: str = "老人搬入养老院，家属申请解除"):
     header = {"x-csrf-token": client.cookies.get("jc_csrf") or ""}
     return client.request(

@@ -3,8 +3,8 @@
 
 The community (grid) administrator of the resident's community, or the district administrator,
 names both persons by their documents; the answer shows them masked. Linking the same pair
-again answers ``created: false``. Every name opened for the answer is an audited masked read,
-and the link itself is audited (``family.link``; its removal ``family.unlink``, with the
+again answers ``created: false`` and the link as stored (its relation, not the one asked).
+Every name opened for the answer is an audited masked read, and the link itself is audited (``family.link``; its removal ``family.unlink``, with the
 reason given). Documents are never echoed back.
 """
 

@@ -138,7 +138,8 @@ class FamilyService:
         if principal.role not in LINKERS:
             raise AccessDenied("family members are linked by the grid or district administrator")
         reason = require_reason(reason)
-        relation = check_relation(relation)
+        wanted = check_relation(relation)
+        relation = wanted.value
         with self._uow() as uow:
             resident = self._find(uow, principal, holder)
             person = self._find(uow, principal, member)
@@ -154,7 +155,7 @@ class FamilyService:
                 link = SealedFamilyLink(
                     resident.admin_code, resident.id, person.id, b"", principal.account_id or None
                 )
-                stored = replace(link, relation=seal_relation(self._cipher, link, relation.value))
+                stored = replace(link, relation=seal_relation(self._cipher, link, wanted.value))
                 uow.persons.add_family_links([stored])
                 uow.audit.add(
                     self._auditor.entry(
@@ -167,8 +168,12 @@ class FamilyService:
                         detail={"member": str(person.id), "link": str(stored.id)},
                     )
                 )
+            else:
+                # Linked already (a form sent twice, or with another relation): the answer is
+                # the link as stored, not what this request asked for.
+                relation = self._relation(stored)
             masked = [
-                self._masked(uow, principal, p, relation.value if p is person else "", reason)
+                self._masked(uow, principal, p, relation if p is person else "", reason)
                 for p in (resident, person)
             ]
             uow.commit()
@@ -228,9 +233,7 @@ class FamilyService:
                 sealed = uow.persons.get(link.member_id)
                 if sealed is None:
                     continue
-                relation = self._cipher.open(
-                    link.relation, table=TABLE, column="relation", row_id=_row(link)
-                )
+                relation = self._relation(link)
                 out.append(self._masked(uow, principal, sealed, relation, LIST_REASON))
             uow.commit()
         return out
@@ -256,6 +259,9 @@ class FamilyService:
             health = health_of(uow, sealed)
             uow.commit()
         return details, health
+
+    def _relation(self, link: SealedFamilyLink) -> str:
+        return self._cipher.open(link.relation, table=TABLE, column="relation", row_id=_row(link))
 
     def _masked(
         self,
