@@ -79,7 +79,7 @@ def run(
     sync_interval: float = typer.Option(5.0, help="seconds between syncs"),
 ) -> None:
     """Run the entrance agent: the entrance page on localhost, offline decisions, sync
-    (``outbox``: what its outbox holds).
+    (outbox: what its outbox holds).
 
     Exits with code 2 when it cannot start: no pinned root key (ROOT_PIN_REQUIRED), a
     --root-key that is neither a fingerprint nor a PEM file (ROOT_PIN_INVALID), a server whose

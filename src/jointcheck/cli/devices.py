@@ -194,7 +194,7 @@ def places(
     search: str = typer.Option("", "--search", help="a part of the place's name or address"),
     limit: int = typer.Option(50, "--limit", min=1, max=1000, help="at most this many"),
 ) -> None:
-    """Find places and their ids (for ``enroll --place``), with their entrances and devices.
+    """Find places and their ids (for enroll --place), with their entrances and devices.
 
     Exits with code 2 for a malformed street code.
     """
