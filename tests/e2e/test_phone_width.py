@@ -1,8 +1,16 @@
-"""The pages a grid administrator opens on a phone (390 px wide, issue 4): the devices list,
+"""Pages opened on a phone (390 px wide, issue 4). A grid administrator's: the devices list,
 a place's terminals and the enrolled terminal's answer fit the screen in zh-CN and en, with
-no sideways scrolling; each table row reads as its values under their column headings."""
+no sideways scrolling; each table row reads as its values under their column headings. The
+entrance page on a phone gives the result's reasons the screen's width."""
 
 from __future__ import annotations
+
+from playwright.sync_api import expect
+from test_entrance_page import Codes, enroll_demo_device, scan
+
+from jointcheck.bootstrap import DistrictKeyFiles
+from jointcheck.credentials.model import CodeColour
+from jointcheck.web.holder import ServerIssuers
 
 PHONE = {"width": 390, "height": 844}
 
@@ -44,3 +52,19 @@ def test_a_grid_administrator_manages_terminals_on_a_phone(page, live_server, si
     assert command["x"] + command["width"] <= PHONE["width"]
     assert token in page.get_by_test_id("agent-command").inner_text()
     screenshot(page, "phone-enrolled-en")
+
+
+def test_the_entrance_page_on_a_phone_gives_the_reasons_the_width(page, live_server, screenshot):
+    """Staff checking on a phone read the reasons across the screen, not in a narrow column
+    beside a large icon."""
+    token = enroll_demo_device(live_server)
+    codes = Codes(ServerIssuers.load(DistrictKeyFiles.of(live_server.settings)))
+    page.set_viewport_size(PHONE)
+    page.goto(f"/entrance?token={token}&lang=en")
+    scan(page, codes.health(CodeColour.RED))
+    expect(page.get_by_test_id("result")).to_have_attribute("data-outcome", "DENY")
+    _fits(page)
+    reason = page.get_by_test_id("result-en").bounding_box()
+    assert reason is not None
+    assert reason["width"] >= PHONE["width"] * 0.6
+    screenshot(page, "phone-entrance-deny-en")
