@@ -242,10 +242,9 @@ class Agent:
 
     def rotation_notice(self) -> Rotation | None:
         """The latest root key rotation the entrance page has not shown yet; shown once."""
-        pending = self.outbox.rotations(unannounced=True)
+        pending = self.outbox.take_rotations()
         if not pending:
             return None
-        self.outbox.announce_rotations(pending[-1].seq)
         return Rotation(pending[-1].seq, pending[-1].at, pending[0].previous, pending[-1].next,
                         pending[-1].since)  # fmt: skip
 

@@ -1,7 +1,11 @@
 """The agent's outbox: checks, registrations and overrides waiting for the server (offline).
 
 SQLite in WAL mode with ``synchronous=FULL``: an event is on disk before its decision is shown,
-so a power cut or a SIGKILL after the screen changed cannot lose it. Every event carries the
+so a power cut or a SIGKILL after the screen changed cannot lose it. One connection serves the
+agent's threads (the scans, the sync loop, the entrance page's polls): a transaction belongs to
+the connection, not to a thread, so each statement and each transaction holds the outbox's
+lock; without it one thread's BEGIN failed inside another's transaction ("cannot start a
+transaction within a transaction"), or its commit took the other's half-written rows along. Every event carries the
 id the device made; the server stores an id once, so an upload repeated after a crash (sent,
 but not yet marked) is harmless. Registrations are kept sealed (``sealing.py``).
 """
@@ -11,7 +15,9 @@ from __future__ import annotations
 import base64
 import json
 import sqlite3
-from collections.abc import Iterable, Sequence
+import threading
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -113,6 +119,13 @@ class Rotation:
     since: datetime
 
 
+def _rotation(row: tuple[Any, ...]) -> Rotation:
+    seq, at, previous, following, since = row
+    return Rotation(
+        seq, datetime.fromisoformat(at), previous, following, datetime.fromisoformat(since)
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class Pending:
     seq: int
@@ -140,6 +153,7 @@ def district_day(at: datetime) -> str:
 class Outbox:
     def __init__(self, path: Path) -> None:
         self._db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+        self._lock = threading.RLock()
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=FULL")
         self._db.execute("PRAGMA busy_timeout=5000")
@@ -166,20 +180,33 @@ class Outbox:
                 "INSERT INTO event (id, kind, day, outcome, body) VALUES (?, ?, ?, ?, ?)", rows
             )
 
-    def _transaction(self) -> sqlite3.Connection:
-        # ``with connection`` commits or rolls back; BEGIN IMMEDIATE takes the write lock first.
-        self._db.execute("BEGIN IMMEDIATE")
-        return self._db
+    @contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        # BEGIN IMMEDIATE takes the database's write lock first; ``with connection`` commits or
+        # rolls back. The outbox's lock keeps the other threads out until then.
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            with self._db:
+                yield self._db
+
+    def _rows(self, sql: str, parameters: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        """A read, never inside another thread's transaction (whose rows are not final)."""
+        with self._lock:
+            return self._db.execute(sql, parameters).fetchall()
+
+    def _row(self, sql: str, parameters: Sequence[Any] = ()) -> tuple[Any, ...] | None:
+        rows = self._rows(sql, parameters)
+        return rows[0] if rows else None
 
     def get(self, event_id: str) -> dict[str, Any] | None:
-        row = self._db.execute("SELECT body FROM event WHERE id = ?", (event_id,)).fetchone()
+        row = self._row("SELECT body FROM event WHERE id = ?", (event_id,))
         return json.loads(row[0]) if row else None
 
     def pending(self, limit: int) -> list[Pending]:
-        rows = self._db.execute(
+        rows = self._rows(
             "SELECT seq, id, kind, body FROM event WHERE state = ? ORDER BY seq LIMIT ?",
             (PENDING, limit),
-        ).fetchall()
+        )
         return [Pending(seq, i, kind, json.loads(body)) for seq, i, kind, body in rows]
 
     def mark(self, sent: Sequence[str], refused: dict[str, str]) -> None:
@@ -193,35 +220,35 @@ class Outbox:
             )
 
     def backlog(self) -> int:
-        row = self._db.execute("SELECT count(*) FROM event WHERE state = ?", (PENDING,)).fetchone()
+        (row,) = self._rows("SELECT count(*) FROM event WHERE state = ?", (PENDING,))
         return int(row[0])
 
     def refused(self) -> dict[str, str]:
-        rows = self._db.execute("SELECT id, error FROM event WHERE state = ?", (REFUSED,))
-        return {i: str(e) for i, e in rows.fetchall()}
+        rows = self._rows("SELECT id, error FROM event WHERE state = ?", (REFUSED,))
+        return {i: str(e) for i, e in rows}
 
     def states(self) -> dict[str, int]:
         """How many events wait, went to the server, and were refused by it."""
-        rows = self._db.execute("SELECT state, count(*) FROM event GROUP BY state").fetchall()
+        rows = self._rows("SELECT state, count(*) FROM event GROUP BY state")
         found = {int(state): int(n) for state, n in rows}
         return {name: found.get(state, 0) for state, name in STATE_NAMES.items()}
 
     def refused_by_code(self) -> dict[str, int]:
         """The refused events' count by the server's code, for the entrance page."""
-        rows = self._db.execute(
+        rows = self._rows(
             "SELECT error, count(*) FROM event WHERE state = ? GROUP BY error ORDER BY error",
             (REFUSED,),
-        ).fetchall()
+        )
         return {str(code): int(n) for code, n in rows}
 
     def refused_events(self) -> list[RefusedEvent]:
         """The events the server refused, oldest first (``json_extract``: only the time is
         read out of the body, so nothing personal leaves the table)."""
-        rows = self._db.execute(
+        rows = self._rows(
             "SELECT id, kind, error, json_extract(body, '$.at') FROM event "
             "WHERE state = ? ORDER BY seq",
             (REFUSED,),
-        ).fetchall()
+        )
         return [
             RefusedEvent(str(i), str(kind), str(code), datetime.fromisoformat(str(at)))
             for i, kind, code, at in rows
@@ -229,14 +256,14 @@ class Outbox:
 
     def counts(self, day: str) -> dict[str, int]:
         """This device's checks of DAY (``district_day``) by outcome, for the entrance page."""
-        rows = self._db.execute(
+        rows = self._rows(
             "SELECT outcome, count(*) FROM event WHERE kind = 'check' AND day = ? GROUP BY outcome",
             (day,),
-        ).fetchall()
+        )
         return {str(o): int(n) for o, n in rows}
 
     def get_meta(self, key: str) -> str | None:
-        row = self._db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        row = self._row("SELECT value FROM meta WHERE key = ?", (key,))
         return str(row[0]) if row else None
 
     def set_meta(self, key: str, value: str) -> None:
@@ -281,13 +308,13 @@ class Outbox:
 
     def refusals(self) -> list[Refusal]:
         """Every refusal spell, oldest first; the last is open when ``ended_at`` is None."""
-        rows = self._db.execute(f"SELECT {_REFUSAL} FROM refusal ORDER BY seq").fetchall()  # noqa: S608 - a constant column list
+        rows = self._rows(f"SELECT {_REFUSAL} FROM refusal ORDER BY seq")  # noqa: S608 - a constant column list
         return [_refusal(row) for row in rows]
 
     def open_refusal(self) -> Refusal | None:
-        row = self._db.execute(
+        row = self._row(
             f"SELECT {_REFUSAL} FROM refusal WHERE ended_at IS NULL ORDER BY seq DESC LIMIT 1"  # noqa: S608 - a constant column list
-        ).fetchone()
+        )
         return _refusal(row) if row else None
 
     def record_rotation(
@@ -310,13 +337,21 @@ class Outbox:
     def rotations(self, *, unannounced: bool = False) -> list[Rotation]:
         """The root keys followed, oldest first (only those not yet shown, if UNANNOUNCED)."""
         where = "WHERE announced = 0 " if unannounced else ""
-        rows = self._db.execute(
+        rows = self._rows(
             f"SELECT seq, at, previous, next, since FROM rotation {where}ORDER BY seq"  # noqa: S608 - a constant clause
-        ).fetchall()
-        return [
-            Rotation(seq, datetime.fromisoformat(at), p, n, datetime.fromisoformat(since))
-            for seq, at, p, n, since in rows
-        ]
+        )
+        return [_rotation(row) for row in rows]
+
+    def take_rotations(self) -> list[Rotation]:
+        """The rotations not shown yet, marked shown in the same transaction: of two entrance
+        pages polling at once, one says it (the entrance page says it once)."""
+        with self._transaction():
+            rows = self._db.execute(
+                "SELECT seq, at, previous, next, since FROM rotation WHERE announced = 0 "
+                "ORDER BY seq"
+            ).fetchall()
+            self._db.execute("UPDATE rotation SET announced = 1 WHERE announced = 0")
+        return [_rotation(row) for row in rows]
 
     def announce_rotations(self, up_to: int) -> None:
         """The entrance page said so: rotations up to seq UP_TO are not shown again."""
@@ -331,5 +366,5 @@ class Outbox:
             )
 
     def last_skew_ms(self) -> int | None:
-        row = self._db.execute("SELECT skew_ms FROM skew ORDER BY rowid DESC LIMIT 1").fetchone()
+        row = self._row("SELECT skew_ms FROM skew ORDER BY rowid DESC LIMIT 1")
         return int(row[0]) if row else None

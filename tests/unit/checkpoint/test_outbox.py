@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -167,3 +169,47 @@ def test_refused_events_are_listed_by_id_kind_code_and_time(tmp_path: Path) -> N
         (third, "check", "BODY_TOO_LARGE"),
     ]
     assert listed[0].at == NOW + timedelta(minutes=10)
+
+
+def test_the_scans_and_the_sync_loop_write_at_once_without_losing_a_record(
+    tmp_path: Path,
+) -> None:
+    # The agent's threads share the outbox: scans append while the sync loop marks what it
+    # sent and records its clock, and the entrance page polls. Each must get its transaction.
+    outbox = Outbox(tmp_path / "o.db")
+    cp = checkpoint(FakeVerifier({"G": verified(health_code())}))
+    records = [cp.scan(["G"], NOW + timedelta(seconds=i))[0] for i in range(300)]
+    failures: list[BaseException] = []
+
+    def scans() -> None:
+        for record in records:
+            outbox.append([record])
+
+    def sync_loop() -> None:
+        for i in range(300):
+            outbox.record_skew(NOW, i, 1)
+            outbox.mark([p.id for p in outbox.pending(50)], {})
+
+    def page() -> None:
+        for _ in range(300):
+            outbox.counts(NOW.date().isoformat())
+            outbox.announce_rotations(0)
+
+    def guarded(work: Callable[[], None]) -> Callable[[], None]:
+        def run() -> None:
+            try:
+                work()
+            except BaseException as exc:  # noqa: BLE001 - reported by the assertion below
+                failures.append(exc)
+
+        return run
+
+    threads = [threading.Thread(target=guarded(w)) for w in (scans, sync_loop, page)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert failures == []
+    outbox.mark([p.id for p in outbox.pending(1000)], {})
+    assert outbox.states() == {"pending": 0, "sent": len(records), "refused": 0}
+    assert outbox.last_skew_ms() == 299
