@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import html
 import io
+import json
 from collections.abc import Iterator
 from datetime import date, timedelta
+from importlib import resources
 
 import pytest
 from fastapi.testclient import TestClient
@@ -20,7 +22,7 @@ from jointcheck.credentials.model import CodeColour
 from jointcheck.credentials.qrimage import qr_image
 from jointcheck.credentials.reasons import MESSAGES, Reason
 from jointcheck.web.holder import ServerIssuers
-from jointcheck.web.i18n import Translator
+from jointcheck.web.i18n import LOCALES, Translator
 from web_factories import DISTRICT, NOW, csrf_of, make_settings, write_trust
 
 HOLDER = Holder("11010519491231002X", "张小三", "1949-12-31")
@@ -268,3 +270,28 @@ def test_the_page_form_reads_an_uploaded_image(client, issuers):
     )
     assert 'data-valid="true"' in response.text
     assert 'data-testid="code-colour"' in response.text
+
+
+@pytest.mark.parametrize(
+    ("lang", "named"),
+    [("zh-CN", "新冠病毒疫苗（旧编码 J07BX03）"), ("en", "COVID-19 vaccine (old code J07BX03)")],
+)
+def test_the_page_names_the_vaccine_type_in_its_language(client, issuers, lang, named):
+    """The EU value set names J07BX03 'covid-19 vaccines (deprecated)', in English only: the
+    page names it in its language; the API answers the value set's own name."""
+    token = csrf_of(client.get(f"/verify?lang={lang}").text)
+    page = client.post("/verify", data={"text": vaccination_code(issuers), "csrf_token": token})
+    row = page.text.split('<tr data-field="vaccine">', 1)[1].split("</tr>", 1)[0]
+    assert named in row
+    assert "deprecated" not in row
+    body = client.post("/api/verify", json={"text": vaccination_code(issuers)}).json()
+    fields = {s["section"]: s["fields"] for s in body["credential"]}["vaccination"]
+    assert fields["vaccine"] == "covid-19 vaccines (deprecated)"
+
+
+def test_every_vaccine_type_is_named_in_both_languages():
+    folder = resources.files("jointcheck.credentials") / "data" / "valuesets"
+    codes = json.loads((folder / "vaccine-prophylaxis.json").read_text(encoding="utf-8"))
+    for code in codes["valueSetValues"]:
+        for lang in LOCALES:
+            assert Translator(lang).coded("vaccine-prophylaxis", code, "?") != "?", (code, lang)

@@ -167,6 +167,12 @@ class Translator:
         name = Locale.parse(_BABEL_LOCALE[self.locale]).territories.get(code.upper())
         return f"{name} ({code})" if name else code
 
+    def coded(self, value_set: str, code: str, shown: str) -> str:
+        """A value-set code named in this language when the catalog names it
+        (``valueset.<set>.<code>``), else as SHOWN (the value set's own display name)."""
+        key = f"valueset.{value_set}.{code}"
+        return text(key, self.locale) if key in catalog() else shown
+
     def value(self, value: object) -> str:
         """Any displayed field: times and dates localised, numbers grouped, None as a dash."""
         if value is None or value == "":

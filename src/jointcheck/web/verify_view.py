@@ -30,8 +30,6 @@ from jointcheck.credentials.model import (
 from jointcheck.credentials.reasons import MESSAGES, Reason
 from jointcheck.web.i18n import EN, ZH
 
-Value = str | int | date | datetime | None
-Section = tuple[str, tuple[tuple[str, Value], ...]]
 _UVCI_VISIBLE_TAIL = 4
 
 
@@ -45,6 +43,23 @@ def _value_set(name: str) -> dict[str, str]:
 def display(value_set: str, code: str) -> str:
     """A value-set code's display name (``EU/1/20/1528`` -> ``Comirnaty``), else the code."""
     return _value_set(value_set).get(code, code)
+
+
+@dataclass(frozen=True, slots=True)
+class Coded:
+    """A value-set code: shown (and answered by the API) as the value set's display name, and
+    kept as a code so that a page can name it in its own language (``J07BX03``'s display is
+    the English "covid-19 vaccines (deprecated)", which a zh-CN page should not show)."""
+
+    value_set: str
+    code: str
+
+    def __str__(self) -> str:
+        return display(self.value_set, self.code)
+
+
+Value = str | int | date | datetime | Coded | None
+Section = tuple[str, tuple[tuple[str, Value], ...]]
 
 
 def mask_uvci(uvci: str) -> str:
@@ -75,7 +90,7 @@ def _vaccination(v: VaccinationEntry) -> Section:
         "vaccination",
         (
             ("disease", display("disease-agent-targeted", v.tg)),
-            ("vaccine", display("vaccine-prophylaxis", v.vp)),
+            ("vaccine", Coded("vaccine-prophylaxis", v.vp)),
             ("product", display("vaccine-medicinal-product", v.mp)),
             ("manufacturer", display("vaccine-mah-manf", v.ma)),
             ("dose", f"{v.dn}/{v.sd}" if v.sd is not None else str(v.dn)),
@@ -251,6 +266,8 @@ def view(verification: Verification) -> VerificationView:
 
 
 def _json_value(value: Value) -> Any:  # noqa: ANN401 - JSON scalar
+    if isinstance(value, Coded):
+        return str(value)
     return value.isoformat() if isinstance(value, date | datetime) else value
 
 
