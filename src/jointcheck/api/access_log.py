@@ -4,40 +4,51 @@ uvicorn logs each request's method, path with its query string, and status. Path
 only (``/places/17/devices``, ``/api/family/links/<uuid>``), but a query string is whatever
 the browser sent: ``/devices?q=`` is text typed by staff (it could be anyone's name), and
 ``/entrance?token=`` is a terminal's secret. So the query string is logged through an
-allow-list: the parameters that hold ids, numbers or switches are kept; any other keeps its
-name and loses its value. House rule 4: logs carry reason codes and ids, never personal data.
+allow-list: the values of the parameters that hold ids, numbers or switches are kept when they
+have that shape; any other value is written as '-', and so is a name that is not a word.
+House rule 4: logs carry reason codes and ids, never personal data.
 """
 
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any, Final
 from urllib.parse import parse_qsl, quote
 
-# Every query parameter a page or route reads, and what it holds.
-KEPT: Final = frozenset(
-    {
-        "lang",  # zh-CN | en
-        "page",  # a page number (/devices)
-        "member",  # a person's id (/me/print): a UUID, no personal data
-        "revoked",  # a device id (/places/{id}/devices)
-        "fragment",  # 1: the verify form's fetch
-        "enrolled",  # a device id (/places/{id}/devices, after an enrollment)
-    }
-)
+_ID: Final = re.compile(r"[0-9A-Fa-f]{8}-?(?:[0-9A-Fa-f]{4}-?){3}[0-9A-Fa-f]{12}")
+# Every query parameter a page or route reads, and the shape of what it holds: a value is
+# written only when it has that shape. The name alone is not enough: ``?member=`` holding a
+# resident ID number (typed or pasted by mistake) is personal data all the same.
+KEPT: Final = {
+    "lang": re.compile(r"[A-Za-z]{2,3}(?:[-_][A-Za-z]{2,4})?"),  # zh-CN | en
+    "page": re.compile(r"[0-9]{1,6}"),  # a page number (/devices)
+    "member": _ID,  # a person's id (/me/print): a UUID, no personal data
+    "revoked": _ID,  # a device id (/places/{id}/devices)
+    "fragment": re.compile(r"[0-9a-z]{1,5}"),  # 1: the verify form's fetch
+    "enrolled": _ID,  # a device id (/places/{id}/devices, after an enrollment)
+}
 HIDDEN: Final = "-"
-_MAX_KEPT = 64  # an id or a number; anything longer is not what these parameters hold
+# A parameter's name is written when it looks like one (lowercase words): a name made of
+# digits or other characters may be a phone number or a name sent as a key.
+_NAME: Final = re.compile(r"[a-z][a-z_]{0,31}")
+
+
+def _shown(name: str, value: str) -> str:
+    shape = KEPT.get(name)
+    return value if shape is not None and shape.fullmatch(value) else HIDDEN
 
 
 def logged_path(full_path: str) -> str:
-    """FULL_PATH as the access log writes it: the query's values kept only for ``KEPT``."""
+    """FULL_PATH as the access log writes it: the query's values kept only for ``KEPT``, when
+    they have the shape the parameter holds."""
     path, mark, query = full_path.partition("?")
     if not mark:
         return path
     items = []
     for name, value in parse_qsl(query, keep_blank_values=True):
-        shown = value if name in KEPT and len(value) <= _MAX_KEPT else HIDDEN
-        items.append(f"{quote(name[:_MAX_KEPT], safe='')}={quote(shown, safe='-')}")
+        shown_name = name if _NAME.fullmatch(name) else HIDDEN
+        items.append(f"{shown_name}={quote(_shown(name, value), safe='-_')}")
     return f"{path}?{'&'.join(items)}"
 
 

@@ -9,6 +9,8 @@ import pytest
 
 from jointcheck.api.access_log import QueryRedaction, logged_path
 
+MEMBER = "5f0c3a5e-8f0b-4a53-9d55-3c3b0b7f2e11"
+
 
 @pytest.mark.parametrize(
     ("sent", "logged"),
@@ -19,7 +21,16 @@ from jointcheck.api.access_log import QueryRedaction, logged_path
         ("/entrance?token=abc123", "/entrance?token=-"),
         ("/me?name=%E5%BC%A0%E4%B8%89&phone=13800000000", "/me?name=-&phone=-"),
         ("/me/print?member=" + "1" * 65, "/me/print?member=-"),  # not an id: too long
-        ("/x?%E5%BC%A0=1", "/x?%E5%BC%A0=-"),
+        (f"/me/print?member={MEMBER}&lang=en", f"/me/print?member={MEMBER}&lang=en"),
+        (f"/places/7/devices?enrolled={MEMBER}", f"/places/7/devices?enrolled={MEMBER}"),
+        ("/verify?fragment=1", "/verify?fragment=1"),
+        # A kept name holding what it does not hold (a document number, a name, a phone).
+        ("/me/print?member=370704194503080012", "/me/print?member=-"),
+        ("/devices?lang=%E5%BC%A0%E4%B8%89&page=13800000000", "/devices?lang=-&page=-"),
+        ("/places/7/devices?revoked=%E7%8E%8B%E7%A7%80%E8%8B%B1", "/places/7/devices?revoked=-"),
+        # A name that is not a word: written as '-' too.
+        ("/x?%E5%BC%A0=1", "/x?-=-"),
+        ("/x?13800000000=", "/x?-=-"),
     ],
 )
 def test_only_the_values_of_known_id_parameters_are_kept(sent: str, logged: str) -> None:
