@@ -226,3 +226,19 @@ def test_after_a_root_key_rotation_enrollment_shows_the_new_fingerprint(office):
     assert ensure_district_keys(office.settings, NOW, "370704") == []
     assert root_fingerprint(pem_public_key(files.root_public.read_bytes())) == new
     assert office.device_status(token) == 200
+
+
+def test_list_in_an_80_column_terminal_shows_each_device_id_whole(office, monkeypatch):
+    """The table cut its cells with an ellipsis in a narrow terminal, the id `devices revoke`
+    takes among them: there each device is two lines, its id whole on the first."""
+    device_id, _ = enrolled(
+        office.run("enroll", "--place", str(office.mall), "--entrance", "south").output
+    )
+    monkeypatch.setattr(devices_cli, "console", Console(width=80))
+    listed = office.run("list")
+    assert listed.exit_code == 0, listed.output
+    assert "…" not in listed.output
+    line = next(row for row in listed.output.splitlines() if device_id in row)
+    assert line.startswith(f"{device_id}  status active")
+    assert "百货大楼" in line
+    assert office.run("revoke", device_id).exit_code == 0  # the id as listed is the one taken

@@ -29,6 +29,19 @@ app = typer.Typer(
     no_args_is_help=True,
 )
 console = Console()
+# `devices list`: the columns, and the terminal width below which each device is a block.
+COLUMNS = (
+    "device",
+    "place",
+    "entrance",
+    "label",
+    "enrolled",
+    "last seen",
+    "skew",
+    "bundle",
+    "status",
+)
+WIDE_TABLE = 150
 
 USAGE = 2  # a usage error: what was asked for does not exist or is malformed
 FAULT = 1  # the deployment is not ready (keys, database)
@@ -160,29 +173,49 @@ def list_devices(
             places = {d.place_id: uow.places.get(d.place_id) for d in devices}
     finally:
         registry.close()
-    console.print(_table(devices, places, ZoneInfo(settings.timezone)))
+    rows = _rows(devices, places, ZoneInfo(settings.timezone))
+    if console.width >= WIDE_TABLE:
+        console.print(_table(rows))
+        return
+    # A narrow terminal would cut the table's cells with an ellipsis, the device id that
+    # `devices revoke` takes among them: one block per device instead, the id whole.
+    typer.echo(f"入口终端 Entrance devices: {len(rows)}")
+    for row in rows:
+        values = dict(zip(COLUMNS, row, strict=True))
+        # The first line says which terminal and where; the second, how it has been syncing.
+        first, second = ("device", "status", "place", "entrance", "label"), COLUMNS[4:8]
+        typer.echo(f"{values['device']}  " + " · ".join(f"{k} {values[k]}" for k in first[1:]))
+        typer.echo("  " + " · ".join(f"{k} {values[k]}" for k in second))
 
 
-def _table(devices: list[DeviceStatus], places: dict[int, Place | None], zone: ZoneInfo) -> Table:
-    table = Table(title=f"入口终端 Entrance devices: {len(devices)}")
-    for column in ("device", "place", "entrance", "label", "enrolled", "last seen", "skew"):
-        table.add_column(column)
-    table.add_column("bundle", justify="right")
-    table.add_column("status")
+def _rows(
+    devices: list[DeviceStatus], places: dict[int, Place | None], zone: ZoneInfo
+) -> list[tuple[str, ...]]:
+    rows: list[tuple[str, ...]] = []
     for d in devices:
         where = places.get(d.place_id)
         entrances = {e.id: e.name for e in where.entrances} if where is not None else {}
-        table.add_row(
+        rows.append((
             d.id,
             f"{d.place_id} {where.name if where is not None else ''}".strip(),
             entrances.get(d.entrance_id, "main") if d.entrance_id is not None else "main",
-            d.label,
+            d.label or "-",
             _when(d.enrolled_at, zone),
             _when(d.last_seen_at, zone),
             _skew(d.last_skew_ms),
             str(d.bundle_version) if d.bundle_version is not None else "-",
             f"revoked {_when(d.revoked_at, zone)}" if d.revoked else "active",
-        )
+        ))  # fmt: skip
+    return rows
+
+
+def _table(rows: list[tuple[str, ...]]) -> Table:
+    table = Table(title=f"入口终端 Entrance devices: {len(rows)}")
+    table.add_column(COLUMNS[0], no_wrap=True, min_width=36)  # whole: `devices revoke` takes it
+    for column in COLUMNS[1:]:
+        table.add_column(column, justify="right" if column == "bundle" else "left")
+    for row in rows:
+        table.add_row(*row)
     return table
 
 
