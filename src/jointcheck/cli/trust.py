@@ -39,7 +39,9 @@ R = TypeVar("R")
 
 
 def faults_exit_2(command: Callable[P, R]) -> Callable[P, R]:
-    """Print a fault (bad file, bad key, bad option) as one line and exit with status 2."""
+    """Print a fault (bad file, bad key, bad option) as one line and exit with status 2; a
+    code the pages also answer is followed by its zh-CN and en messages, which say what to do
+    (house rule 2)."""
 
     @functools.wraps(command)  # Typer reads the options from the wrapped signature
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
@@ -47,9 +49,29 @@ def faults_exit_2(command: Callable[P, R]) -> Callable[P, R]:
             return command(*args, **kwargs)
         except JointcheckError as exc:
             typer.echo(f"error [{exc.code}]: {exc}", err=True)
+            for message in described(exc.code):
+                typer.echo(f"  {message}", err=True)
             raise typer.Exit(2) from exc
 
     return wrapper
+
+
+def described(code: str) -> list[str]:
+    """CODE's zh-CN and en messages from the pages' catalog, or none for a code it lacks or
+    words for a page's visitor (see PAGE_ONLY)."""
+    from jointcheck.web.i18n import LOCALES, catalog  # the catalog is read on a fault only
+
+    entry = catalog().get(f"error.{code}")
+    return [] if entry is None or code in PAGE_ONLY else [entry[loc] for loc in LOCALES]
+
+
+# Catalog messages that speak to a page's visitor ("invalid input", "the server's key files:
+# contact the administrator"): the operator at the command line is that administrator, and
+# the one-line detail says more.
+PAGE_ONLY = frozenset({
+    "INPUT_INVALID", "INTERNAL_ERROR", "KEY_MATERIAL_INVALID", "TRUST_LIST_INVALID",
+    "CONFIG_INVALID", "CONFIG_WEAK_SECRET", "STORE_ERROR",
+})  # fmt: skip
 
 
 def load_signing_key(path: Path | None, env: str | None) -> PrivateKey:

@@ -534,3 +534,15 @@ def test_verify_checks_at_the_current_time_when_no_instant_is_given(district: Di
     expired = run("verify", district.health_code(), *district.trust)
     assert expired.exit_code == 1
     assert "Expired" in expired.stdout
+
+
+def test_a_wrong_id_number_is_refused_with_what_to_do_in_both_languages(district: District) -> None:
+    refused = run(
+        "issue", "health-code", "--colour", "green", "--id-number", "110105194912310021",
+        "--name", "张小三", "--dob", "1949-12-31", "--key", district / "hc.pem",
+        "--subject-key", district / "subject.key",
+    )  # fmt: skip
+    assert refused.exit_code == 2
+    assert "error [ID_NUMBER_INVALID]" in refused.output
+    assert "证件号码无效" in refused.output
+    assert "check it and type it again" in refused.output
