@@ -105,11 +105,14 @@ def test_the_cli_lists_refused_events_without_personal_data(client, district, tm
 def test_the_cli_says_when_there_is_no_outbox(tmp_path: Path):
     result = CliRunner().invoke(cli_app, ["checkpoint", "outbox", "--data", str(tmp_path)])
     assert result.exit_code == 2
-    assert "no outbox" in result.output
+    # House rule 2: the code with its zh-CN and en messages.
+    assert "OUTBOX_MISSING: 该文件夹中没有入口代理的待传记录库" in result.output
+    assert "OUTBOX_MISSING: No entrance agent outbox in this folder" in result.output
     assert not (tmp_path / "outbox.db").exists()
 
 
 def test_running_the_agent_needs_a_server_and_a_token(tmp_path: Path):
     result = CliRunner().invoke(cli_app, ["checkpoint", "--data", str(tmp_path)], env={})
     assert result.exit_code == 2
-    assert "--server and --token" in result.output
+    assert "AGENT_SERVER_MISSING: 运行入口代理须给出 --server" in result.output
+    assert "AGENT_SERVER_MISSING: Running the entrance agent needs --server" in result.output

@@ -51,11 +51,27 @@ def root_pin(value: str) -> str:
     return parse_fingerprint(value)
 
 
+# The command's own refusals, beside the trust refusals (house rule 2: code, zh-CN, en).
+CLI_REFUSALS = {
+    "AGENT_SERVER_MISSING": (
+        "运行入口代理须给出 --server（区服务器地址）和 --token（登记终端时给出的令牌）",
+        (
+            "Running the entrance agent needs --server (the district server) and --token "
+            "(given at the terminal's enrollment)"
+        ),
+    ),
+    "OUTBOX_MISSING": (
+        "该文件夹中没有入口代理的待传记录库：请给出代理运行时的 --data 文件夹",
+        "No entrance agent outbox in this folder: give the --data folder the agent runs with",
+    ),
+}
+
+
 def refuse(code: str, detail: str) -> typer.Exit:
     """Say why the agent does not start (code, zh-CN, en, detail) and exit with code 2."""
     from jointcheck.checkpoint.reasons import trust_message
 
-    zh, en = trust_message(code)
+    zh, en = CLI_REFUSALS.get(code) or trust_message(code)
     typer.echo(f"{code}: {zh}\n{code}: {en}\n({detail})", err=True)
     return typer.Exit(code=REFUSED)
 
@@ -91,8 +107,7 @@ def run(
         return
     if not (server and token):
         typer.echo(ctx.get_help(), err=True)
-        typer.echo("\n--server and --token are needed to run the agent", err=True)
-        raise typer.Exit(code=REFUSED)
+        raise refuse("AGENT_SERVER_MISSING", "--server and --token are needed to run the agent")
     _serve(server, token, root_key, port, data, sync_interval)
 
 
@@ -154,8 +169,7 @@ def outbox(
 
     path = data / OUTBOX_FILE
     if not path.is_file():
-        typer.echo(f"no outbox in {data} (give the agent's --data folder)", err=True)
-        raise typer.Exit(code=REFUSED)
+        raise refuse("OUTBOX_MISSING", f"no outbox in {data}")
     box = Outbox(path)
     try:
         states, refused = box.states(), box.refused_events()
