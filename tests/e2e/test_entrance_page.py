@@ -153,6 +153,7 @@ def test_scans_at_an_entrance_register_and_override(page, device_token, codes, s
     assert "tone-amber" in overridden["class"]
     assert overridden["icon"] == "!"
     assert overridden["word"] == "特殊放行（已记录）"
+    assert overridden["name"] == "张*三", "the person let in is still named"
     shots.append(screenshot(page, "entrance-overridden"))
 
     page.get_by_test_id("scan-input").press_sequentially("NOT-A-CODE", delay=0)

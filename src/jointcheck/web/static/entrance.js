@@ -245,8 +245,11 @@
   $("override-form").addEventListener("submit", async (event) => {
     event.preventDefault();
     const form = event.target;
+    // The answer to an override names no one: the screen keeps the name of the person let in.
+    const name = $("result").querySelector("[data-testid=result-name]").textContent;
     try {
       const data = await call("/override", formBody(form, ["check_id", "reason", "staff"]));
+      data.result.masked_name = data.result.masked_name || name;
       show(data.result);
       updateFamily(form.elements.check_id.value, data.result);
       form.reset();
