@@ -139,7 +139,6 @@ class FamilyService:
             raise AccessDenied("family members are linked by the grid or district administrator")
         reason = require_reason(reason)
         wanted = check_relation(relation)
-        relation = wanted.value
         with self._uow() as uow:
             resident = self._find(uow, principal, holder)
             person = self._find(uow, principal, member)
@@ -148,36 +147,46 @@ class FamilyService:
             stored = uow.persons.family_link(resident.id, person.id)
             created = stored is None
             if stored is None:
-                if len(uow.persons.family_links(resident.id)) >= MAX_MEMBERS:
-                    raise InputError(
-                        f"at most {MAX_MEMBERS} family members", code="FAMILY_TOO_MANY"
-                    )
-                link = SealedFamilyLink(
-                    resident.admin_code, resident.id, person.id, b"", principal.account_id or None
-                )
-                stored = replace(link, relation=seal_relation(self._cipher, link, wanted.value))
-                uow.persons.add_family_links([stored])
-                uow.audit.add(
-                    self._auditor.entry(
-                        principal,
-                        AuditAction.FAMILY_LINK,
-                        admin_code=resident.admin_code,
-                        subject_kind="person",
-                        subject_id=str(resident.id),
-                        reason=reason,
-                        detail={"member": str(person.id), "link": str(stored.id)},
-                    )
-                )
-            else:
-                # Linked already (a form sent twice, or with another relation): the answer is
-                # the link as stored, not what this request asked for.
-                relation = self._relation(stored)
+                stored = self._add_link(uow, principal, resident, person, wanted, reason)
+            # Linked already (a form sent twice, or with another relation): the answer is the
+            # link as stored, not what this request asked for.
+            shown = self._relation(stored)
             masked = [
-                self._masked(uow, principal, p, relation if p is person else "", reason)
+                self._masked(uow, principal, p, shown if p is person else "", reason)
                 for p in (resident, person)
             ]
             uow.commit()
         return Linked(masked[0], masked[1], created, stored.id)
+
+    def _add_link(
+        self,
+        uow: RegistryUnitOfWork,
+        principal: Principal,
+        resident: SealedPerson,
+        person: SealedPerson,
+        relation: Relation,
+        reason: str,
+    ) -> SealedFamilyLink:
+        """The new link, sealed and stored, and its audit entry (``family.link``)."""
+        if len(uow.persons.family_links(resident.id)) >= MAX_MEMBERS:
+            raise InputError(f"at most {MAX_MEMBERS} family members", code="FAMILY_TOO_MANY")
+        link = SealedFamilyLink(
+            resident.admin_code, resident.id, person.id, b"", principal.account_id or None
+        )
+        stored = replace(link, relation=seal_relation(self._cipher, link, relation.value))
+        uow.persons.add_family_links([stored])
+        uow.audit.add(
+            self._auditor.entry(
+                principal,
+                AuditAction.FAMILY_LINK,
+                admin_code=resident.admin_code,
+                subject_kind="person",
+                subject_id=str(resident.id),
+                reason=reason,
+                detail={"member": str(person.id), "link": str(stored.id)},
+            )
+        )
+        return stored
 
     def unlink(
         self, principal: Principal, holder_id: UUID, member_id: UUID, *, reason: str
