@@ -38,3 +38,23 @@ def test_a_protected_page_asks_for_sign_in_and_returns(page, live_server, sign_i
     page.get_by_test_id("login-submit").click()
     page.wait_for_url("**/me")
     assert page.get_by_test_id("health-code-card").is_visible()
+
+
+def test_pages_load_without_a_failed_request(page, live_server, sign_in):
+    """Every request a page makes succeeds, and the page names an icon that exists (browsers
+    otherwise ask for /favicon.ico on each visit: a 404 in the console of every page hides
+    the errors that matter)."""
+    failed: list[str] = []
+    page.on("response", lambda r: failed.append(f"{r.status} {r.url}") if r.status >= 400 else None)
+    for path in ("/?lang=en", "/verify", "/login"):
+        page.goto(path)
+        page.wait_for_load_state("networkidle")
+    sign_in(page, *live_server.login_of("operator"))
+    page.goto("/devices")
+    page.wait_for_load_state("networkidle")
+    assert failed == []
+    icon = page.locator("link[rel=icon]").get_attribute("href")
+    assert icon is not None
+    answer = page.request.get(icon)
+    assert answer.status == 200
+    assert answer.headers["content-type"].startswith("image/svg+xml")
