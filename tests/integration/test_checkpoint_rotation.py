@@ -35,7 +35,7 @@ from jointcheck.checkpoint.sealing import DeviceSealer
 from jointcheck.cli.main import app as cli_app
 from jointcheck.cli.root_key import REFUSALS
 from jointcheck.credentials.keyfiles import public_pem, read_public_key
-from jointcheck.errors import ConfigError, TrustListError
+from jointcheck.errors import ConfigError, StoreError, TrustListError
 from jointcheck.store.checkpoint_models import BundleRow
 from jointcheck.store.models import AuditRow
 
@@ -238,6 +238,26 @@ def test_rotate_root_refuses_when_the_audit_log_cannot_be_written(district, monk
     var = district.settings.var_dir
     assert root_fingerprint(read_public_key(var / "trust" / "root.pub.pem")) == ROOT_FINGERPRINT
     assert not (var / "secrets" / "retired").exists()
+
+
+def test_rotate_root_says_so_when_the_audit_entry_fails_after_the_rotation(district, monkeypatch):
+    # The database answered the check, then failed the write: the keys are rotated (the files
+    # moved), and the command says both, with a code, instead of ending in a traceback.
+    def failing(*_args: object) -> None:
+        raise StoreError("database gone", code="STORE_UNAVAILABLE")
+
+    monkeypatch.setattr("jointcheck.store.repositories.SqlAuditLog.add", failing)
+    deployment(district, monkeypatch)
+    result = CliRunner().invoke(cli_app, ["keys", "rotate-root"])
+    assert result.exit_code == 1, result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    _, zh, en = REFUSALS["ROTATED_NOT_AUDITED"]
+    assert f"ROTATED_NOT_AUDITED: {zh}" in result.output
+    assert f"ROTATED_NOT_AUDITED: {en}" in result.output
+    assert "STORE_UNAVAILABLE" in result.output
+    old, new = FINGERPRINT.findall(result.output)[:2]
+    var = district.settings.var_dir
+    assert root_fingerprint(read_public_key(var / "trust" / "root.pub.pem")) == new != old
 
 
 def test_the_server_publishes_nothing_with_keys_that_do_not_match(client, district):

@@ -5,7 +5,8 @@ side in ``checkpoint/rotation.py``).
 For the district office on the server's deployment (``JOINTCHECK_VAR_DIR``, the database of
 ``jointcheck devices``): the rotation is written to the audit log as the district office, like
 an enrollment made there (R6). Exit status: 0 rotated, 1 the database cannot be opened
-(nothing rotated), 2 nothing to rotate or an endorsement file that does not verify.
+(nothing rotated; or rotated, but the audit entry could not be written afterwards:
+ROTATED_NOT_AUDITED), 2 nothing to rotate or an endorsement file that does not verify.
 """
 
 from __future__ import annotations
@@ -45,6 +46,17 @@ REFUSALS = {
         (
             "Cannot open the database (the rotation is written to the audit log): nothing "
             "rotated; check JOINTCHECK_DATABASE_URL and var/secrets"
+        ),
+    ),
+    # The keys were rotated, but writing the audit entry failed afterwards (the database went
+    # away between the check and the write): said, not hidden in a traceback.
+    "ROTATED_NOT_AUDITED": (
+        1,
+        "区根密钥已更换，但审计日志未能写入：请勿再次更换，修复数据库后将本次更换（见上方指纹）补记入审计",
+        (
+            "The district root key was rotated, but the audit entry could not be written: do "
+            "not rotate again; once the database is fixed, record this rotation (fingerprints "
+            "above) in the audit log"
         ),
     ),
 }
@@ -94,10 +106,25 @@ def rotate_root() -> None:
                 typer.echo(f"error [{exc.code}]: {exc}", err=True)
                 raise typer.Exit(2) from exc
             raise refused(exc.code, str(exc)) from exc
-        _audit(registry, done)
+        audited = _audited(registry, done)
     finally:
         registry.close()
     _say_next(files, done)
+    if audited is not None:
+        raise refused("ROTATED_NOT_AUDITED", audited)
+
+
+def _audited(registry: Registry, done: Rotated) -> str | None:
+    """Write the rotation's audit entry; None when written, else why it was not."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from jointcheck.errors import JointcheckError
+
+    try:
+        _audit(registry, done)
+    except (JointcheckError, SQLAlchemyError) as exc:
+        return getattr(exc, "code", "") or type(exc).__name__
+    return None
 
 
 def _check_audit_log(registry: Registry) -> None:
