@@ -17,6 +17,7 @@ from sqlalchemy import select
 from test_devices_page import by_testid, device_info, operator
 
 from jointcheck.api.app import create_app
+from jointcheck.errors import StoreError
 from jointcheck.security.accounts import NOTICE_TTL
 from jointcheck.store.models import WebNoticeRow
 from web_factories import csrf_of
@@ -113,3 +114,19 @@ def test_the_answer_is_shown_only_under_its_own_place(app, district):
     unknown = client.get(f"/places/{district.place_id}/devices?enrolled=not-a-device").text
     assert 'data-testid="token' not in unknown
     assert 'data-testid="token"' in client.get(target).text
+
+
+def test_an_answer_that_cannot_be_kept_is_shown_at_once(app, district, monkeypatch):
+    # The terminal is enrolled (its own transaction) before the answer is kept for the
+    # redirect: when keeping it fails, the token is shown on the POST's answer, not lost.
+    def failing(*_args: object) -> None:
+        raise StoreError("database busy", code="STORE_UNAVAILABLE")
+
+    client = operator(app, district)
+    monkeypatch.setattr("jointcheck.security.accounts.AccountService.leave_notice", failing)
+    posted = post_enroll(client, district.place_id, "north gate 3")
+    assert posted.status_code == 200, posted.text
+    assert posted.headers["cache-control"] == "no-store"
+    token = by_testid(posted.text, "token")
+    assert device_info(app, token) == 200
+    assert len(devices_listed(client, district.place_id)) == 1

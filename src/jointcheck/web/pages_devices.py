@@ -34,7 +34,7 @@ from jointcheck.api.checkpoint_deps import ServerDep
 from jointcheck.api.checkpoint_service import CheckpointServer
 from jointcheck.api.deps import CsrfChecked, ServicesDep, session_of
 from jointcheck.api.errors import error_message
-from jointcheck.errors import InputError
+from jointcheck.errors import InputError, StoreError
 from jointcheck.registry.model import Place
 from jointcheck.security.roles import Principal
 from jointcheck.store.checkpoint_devices import DeviceStatus
@@ -195,13 +195,18 @@ def _notice_name(device_id: str) -> str:
 
 
 def _leave_answer(request: Request, services: ServicesDep, device_id: str, answer: str) -> bool:
-    """Keep the enrollment's answer for this browser session; False without one."""
+    """Keep the enrollment's answer for this browser session; False without one, or when it
+    cannot be kept: the terminal is enrolled already, and its token is then shown on this
+    answer itself rather than lost with an error page."""
     session = session_of(request)
     if session is None or services.accounts is None:
         return False
-    services.accounts.leave_notice(
-        session.session_id, _notice_name(device_id), answer, services.clock()
-    )
+    try:
+        services.accounts.leave_notice(
+            session.session_id, _notice_name(device_id), answer, services.clock()
+        )
+    except StoreError:
+        return False
     return True
 
 
