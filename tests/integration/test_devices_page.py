@@ -273,3 +273,19 @@ def test_the_enroll_form_needs_its_csrf_token_and_escapes_the_label(app, distric
     listed = client.get(f"/places/{district.place_id}/devices").text
     assert "&lt;b&gt;gate&lt;/b&gt;" in listed
     assert "<b>gate</b>" not in listed
+
+
+def test_a_skew_of_a_few_milliseconds_behind_reads_zero(app, district):
+    """-0.0 s read as a fault to a grid administrator: a terminal 40 ms behind shows +0.0 s."""
+    client = operator(app, district)
+    answer = enroll_on_page(client, district.place_id, entrance="south", label="gate skew")
+    token = by_testid(answer.text, "token")
+    with TestClient(app, headers={"authorization": f"Bearer {token}"}) as device:
+        synced = device.post("/api/checkpoint/events", json={"events": [], "skew_ms": -40})
+        assert synced.status_code == 200, synced.text
+    page = client.get(f"/places/{district.place_id}/devices").text
+    row = re.search(r'<tr data-device-id="[^"]+" data-revoked="no">(?:(?!</tr>).)*gate skew.*?</tr>',
+                    page, re.DOTALL)  # fmt: skip
+    assert row is not None
+    assert "+0.0" in row.group(0)
+    assert "-0.0" not in row.group(0)

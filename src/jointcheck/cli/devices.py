@@ -140,7 +140,8 @@ def _when(value: datetime | None, zone: ZoneInfo) -> str:
 
 
 def _skew(ms: int | None) -> str:
-    return "-" if ms is None else f"{ms / 1000:+.1f} s"
+    # + 0.0: a few milliseconds behind reads +0.0 s, not -0.0 s.
+    return "-" if ms is None else f"{round(ms / 1000, 1) + 0.0:+.1f} s"
 
 
 @app.command("list")

@@ -120,7 +120,8 @@ def _rows(server: CheckpointServer, place: Place, devices: list[DeviceStatus]) -
         {
             "device": d,
             "entrance": names.get(d.entrance_id, "") if d.entrance_id is not None else "",
-            "skew_s": None if d.last_skew_ms is None else d.last_skew_ms / 1000,
+            # + 0.0: a skew of a few milliseconds behind reads +0.0 s, not -0.0 s.
+            "skew_s": None if d.last_skew_ms is None else round(d.last_skew_ms / 1000, 1) + 0.0,
             "skew_off": d.last_skew_ms is not None and abs(d.last_skew_ms) > limit_ms,
         }
         for d in devices
