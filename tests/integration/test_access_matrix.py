@@ -20,6 +20,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from importlib import resources
 from typing import Any
 
 import pytest
@@ -31,6 +32,7 @@ from sqlalchemy import create_engine, inspect, text
 from starlette.routing import Route
 from test_plaintext import Needles, needles_of, search
 
+from jointcheck.api.access_log import logged_path
 from jointcheck.api.app import create_app
 from jointcheck.bootstrap import DistrictKeyFiles, build_registry, ensure_district_keys
 from jointcheck.config import Settings
@@ -536,6 +538,15 @@ def test_every_route_is_classified(world: World) -> None:
     assert unclassified == [], "add these routes to ACCESS with the roles that may call them"
     stale = [r for r in ACCESS if r not in routes]
     assert stale == []
+
+
+def test_the_access_log_writes_every_route_of_the_app_as_it_is(world: World) -> None:
+    """The access log hides path segments that are no route's (house rule 4): none of the
+    app's own paths, with their ids filled in, and none of its static files is hidden."""
+    static = resources.files("jointcheck.web") / "static"
+    paths = [_path(world, "admin", path, True) for _, path in app_routes(world)]
+    paths += [f"/static/{f.name}" for f in static.iterdir() if f.is_file()]
+    assert [p for p in paths if logged_path(p) != p] == []
 
 
 @pytest.mark.parametrize("caller", CALLERS)

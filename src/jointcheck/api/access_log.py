@@ -1,8 +1,10 @@
 """The access log of ``jointcheck serve``: one line per request, without personal data (R6).
 
-uvicorn logs each request's method, path with its query string, and status. Paths carry ids
-only (``/places/17/devices``, ``/api/family/links/<uuid>``), but a query string is whatever
-the browser sent: ``/devices?q=`` is text typed by staff (it could be anyone's name), and
+uvicorn logs each request's method, path with its query string, and status. The app's paths
+carry ids only (``/places/17/devices``, ``/api/family/links/<uuid>``), but a path that is no
+route's (a 404) is whatever was typed into the address bar, so each segment of a path is
+written only when it has the shape of a route's word, a number that is no phone or document
+number, or a UUID; and a query string is whatever the browser sent: ``/devices?q=`` is text typed by staff (it could be anyone's name), and
 ``/entrance?token=`` is a terminal's secret. So the query string is logged through an
 allow-list: the values of the parameters that hold ids, numbers or switches are kept when they
 have that shape; any other value is written as '-', and so is a name that is not a word.
@@ -29,6 +31,12 @@ KEPT: Final = {
     "enrolled": _ID,  # a device id (/places/{id}/devices, after an enrollment)
 }
 HIDDEN: Final = "-"
+# A path segment as routes and static files have them: a lowercase word (``id-document``,
+# ``entrance.css``), a place's or device's id, an administrative code (6, 9, 12 or 15 digits:
+# street, community, grid); not 11 digits (a mobile number) or 17-18 (an ID card number).
+_SEGMENT: Final = re.compile(
+    r"[a-z][a-z0-9._-]{0,63}|[0-9]{1,10}|[0-9]{12}|[0-9]{15}|" + _ID.pattern
+)
 # A parameter's name is written when it looks like one (lowercase words): a name made of
 # digits or other characters may be a phone number or a name sent as a key.
 _NAME: Final = re.compile(r"[a-z][a-z_]{0,31}")
@@ -39,10 +47,18 @@ def _shown(name: str, value: str) -> str:
     return value if shape is not None and shape.fullmatch(value) else HIDDEN
 
 
+def _logged_segments(path: str) -> str:
+    return "/".join(
+        part if not part or _SEGMENT.fullmatch(part) else HIDDEN for part in path.split("/")
+    )
+
+
 def logged_path(full_path: str) -> str:
-    """FULL_PATH as the access log writes it: the query's values kept only for ``KEPT``, when
-    they have the shape the parameter holds."""
-    path, mark, query = full_path.partition("?")
+    """FULL_PATH as the access log writes it: each path segment kept when it has a route's
+    shape, the query's values only for ``KEPT``, when they have the shape the parameter
+    holds."""
+    raw_path, mark, query = full_path.partition("?")
+    path = _logged_segments(raw_path)
     if not mark:
         return path
     items = []

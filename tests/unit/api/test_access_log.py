@@ -31,6 +31,19 @@ MEMBER = "5f0c3a5e-8f0b-4a53-9d55-3c3b0b7f2e11"
         # A name that is not a word: written as '-' too.
         ("/x?%E5%BC%A0=1", "/x?-=-"),
         ("/x?13800000000=", "/x?-=-"),
+        # A path no route has (a 404): what was typed into the address bar is not written.
+        ("/me/%E5%BC%A0%E4%B8%89", "/me/-"),
+        ("/places/13812345678/devices", "/places/-/devices"),
+        ("/api/persons/370704194503080012", "/api/persons/-"),
+        ("/api/persons/37070419450308001X?lang=en", "/api/persons/-?lang=en"),
+        ("/Zhang.San", "/-"),
+        # The app's own paths are written as they are.
+        (f"/api/family/links/{MEMBER}", f"/api/family/links/{MEMBER}"),
+        ("/api/checkpoint/id-document", "/api/checkpoint/id-document"),
+        ("/static/entrance.css", "/static/entrance.css"),
+        ("/places/17/devices/", "/places/17/devices/"),
+        ("/grids/370704001001001", "/grids/370704001001001"),
+        ("/api/openapi.json", "/api/openapi.json"),
     ],
 )
 def test_only_the_values_of_known_id_parameters_are_kept(sent: str, logged: str) -> None:
