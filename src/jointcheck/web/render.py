@@ -1,7 +1,8 @@
 """Server-rendered pages: one Jinja2 environment (autoescape on) and the base context.
 
 Every page gets ``t`` (the request's translator), ``lang_links`` (this page in each language),
-``csrf_token`` for its forms, ``session`` (who is signed in, or None) and ``nav``.
+``csrf_token`` for its forms, ``session`` (who is signed in, or None), ``nav`` and
+``can_sign_in`` (the app has the sign-in page: the entrance agent has not).
 """
 
 from __future__ import annotations
@@ -14,19 +15,31 @@ from urllib.parse import urlencode
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
+from starlette.routing import NoMatchFound
 
 from jointcheck.security.roles import ENROLLERS
 from jointcheck.web.i18n import DEFAULT_LOCALE, LOCALES, Translator, both, catalog
 from jointcheck.web.session import CSRF_FIELD, Session
 from jointcheck.web.verify_view import reason_messages
 
-# The pages of the home page and the navigation bar: (path, message id, roles or None).
-NAV: tuple[tuple[str, str, frozenset[str] | None], ...] = (
-    ("/", "nav.home", None),
-    ("/verify", "nav.verify", None),
-    ("/me", "nav.me", frozenset({"resident"})),
-    ("/devices", "nav.devices", frozenset(r.value for r in ENROLLERS)),
+# The pages of the navigation bar: (path, message id, roles or None, route name or None).
+# A page is linked only where its route is mounted: the entrance agent serves its entrance
+# page alone, and a link to /verify or /login there would lead to a 404 on the terminal.
+NAV: tuple[tuple[str, str, frozenset[str] | None, str | None], ...] = (
+    ("/", "nav.home", None, None),
+    ("/verify", "nav.verify", None, "verify_page"),
+    ("/me", "nav.me", frozenset({"resident"}), "holder_page"),
+    ("/devices", "nav.devices", frozenset(r.value for r in ENROLLERS), "devices_page"),
 )
+
+
+def mounted(request: Request, route: str) -> bool:
+    """Whether the app serving REQUEST has the route named ROUTE."""
+    try:
+        request.app.url_path_for(route)
+    except NoMatchFound:
+        return False
+    return True
 
 
 @lru_cache(maxsize=1)
@@ -65,8 +78,9 @@ def base_context(request: Request) -> dict[str, Any]:
     session = request_session(request)
     nav = [
         (path, key)
-        for path, key, needs in NAV
-        if needs is None or (session is not None and session.role in needs)
+        for path, key, needs, route in NAV
+        if (needs is None or (session is not None and session.role in needs))
+        and (route is None or mounted(request, route))
     ]
     return {
         "request": request,
@@ -75,6 +89,7 @@ def base_context(request: Request) -> dict[str, Any]:
         "csrf_token": getattr(request.state, "csrf", ""),
         "session": session,
         "nav": nav,
+        "can_sign_in": mounted(request, "login_page"),
         "path": request.url.path,
     }
 
