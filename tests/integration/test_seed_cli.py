@@ -8,10 +8,12 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
+from rich.console import Console
 from typer.testing import CliRunner
 
 from jointcheck.api.checkpoint_service import CheckpointServer
 from jointcheck.api.uvicorn_options import uvicorn_options
+from jointcheck.cli import demo as demo_cli
 from jointcheck.cli.main import app
 from jointcheck.store.migrate import head_revisions
 
@@ -66,8 +68,13 @@ def test_demo_up_seeds_prints_the_logins_and_serves_the_app_factory(tmp_path, mo
     monkeypatch.delenv("JOINTCHECK_DATABASE_URL", raising=False)
     for name in ("PII_KEY", "LOOKUP_KEY", "SESSION_SECRET"):
         monkeypatch.delenv(f"JOINTCHECK_{name}", raising=False)
+    # A newcomer's terminal of 80 columns: the welcome tables fold, they cut nothing.
+    monkeypatch.setattr(demo_cli, "console", Console(width=80))
     result = CliRunner().invoke(app, ["demo", "up", "--host", "127.0.0.1", "--port", "8123"])
     assert result.exit_code == 0, result.output
+    assert "…" not in result.output
+    assert "entrance terminals" in result.output
+    assert "http://127.0.0.1:8123/devices" in result.output
     # demo up serves as `jointcheck serve` does (api/uvicorn_options.py).
     assert served == {
         "app": "jointcheck.api.app:create_app",

@@ -156,8 +156,8 @@ def _print_welcome(
 ) -> None:
     base = f"http://{host}:{port}"
     pages = Table(title="jointcheck 证码联查 demo", show_header=True)
-    pages.add_column("page")
-    pages.add_column("what")
+    pages.add_column("page", no_wrap=True)  # an address to open, whole
+    pages.add_column("what", overflow="fold")  # never cut with an ellipsis
     for path, what in PAGES:
         pages.add_row(base + path, what)
 
