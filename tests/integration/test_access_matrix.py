@@ -117,6 +117,12 @@ ACCESS: dict[tuple[str, str], frozenset[str]] = {
     ("POST", "/api/family/links"): frozenset({"admin", "grid1"}),
     # ... and removes such a link (another scope's answers as unknown).
     ("DELETE", "/api/family/links/{link_id}"): frozenset({"admin", "grid1"}),
+    # The family page: the same roles find a resident of their scope, see their links, add
+    # and remove one (another scope's resident or link answers as unknown).
+    ("GET", "/family"): frozenset({"admin", "grid1"}),
+    ("POST", "/family"): frozenset({"admin", "grid1"}),
+    ("POST", "/family/links"): frozenset({"admin", "grid1"}),
+    ("POST", "/family/unlink"): frozenset({"admin", "grid1"}),
 }
 
 # Routes that are audited reads of decrypted personal data, and who may make them in clear
@@ -350,27 +356,44 @@ def _check(world: World, caller: str, own: bool, *, deny: bool = False) -> str:
     return (scope.check_id if own else scope.other_check_id) or "0" * 32
 
 
-def _family_pair(world: World, caller: str, own: bool) -> dict[str, Any]:
+def _family_persons(world: World, caller: str, own: bool) -> tuple[DemoPerson, DemoPerson]:
     """Two persons in the caller's scope (own), or in another street (not own)."""
     accounts = {a.username: a for a in world.demo.accounts}
     scope = accounts[caller].scope_code if caller in accounts else "370704"
     if caller == "admin" or scope == "":
         scope = "370704"
     # Not the demo resident (person 0): their own links are what GET /me/print is called with.
-    people = [p.form for p in world.demo.persons[1:]]
+    people = world.demo.persons[1:]
     if own:
-        pair = [f for f in people if f.grid_code.startswith(scope)][:2]
+        pair = [p for p in people if p.form.grid_code.startswith(scope)][:2]
     else:
-        pair = [f for f in people if not f.grid_code.startswith(scope[:9])][:2]
+        pair = [p for p in people if not p.form.grid_code.startswith(scope[:9])][:2]
     holder, member = pair if len(pair) == 2 else people[:2]  # callers refused anyway
+    return holder, member
+
+
+def _family_pair(world: World, caller: str, own: bool) -> dict[str, Any]:
+    holder, member = _family_persons(world, caller, own)
     return {
         "json": {
-            "holder": {"number": holder.document_number},
-            "member": {"number": member.document_number},
+            "holder": {"number": holder.form.document_number},
+            "member": {"number": member.form.document_number},
             "relation": "grandparent",
             "reason": "matrix",
         }
     }
+
+
+def _family_page_link(world: World, caller: str, own: bool) -> dict[str, Any]:
+    holder, member = _family_persons(world, caller, own)
+    form = {"number": member.form.document_number, "relation": "grandparent", "reason": "matrix"}
+    return {"data": {"resident": str(holder.id), **form}}
+
+
+def _family_page_unlink(world: World, caller: str, own: bool) -> dict[str, Any]:
+    holder, _ = _family_persons(world, caller, own)
+    link_id = _family_link(world, caller, own)
+    return {"data": {"resident": str(holder.id), "link_id": link_id, "reason": "matrix"}}
 
 
 def _family_member(world: World, caller: str, own: bool) -> dict[str, Any]:
@@ -406,6 +429,14 @@ BODIES: dict[tuple[str, str], Builder] = {
     ("POST", "/api/checkpoint/decode"): lambda w, c, o: {"content": b"not a jpeg"},
     ("POST", "/api/family/links"): _family_pair,
     ("DELETE", "/api/family/links/{link_id}"): lambda w, c, o: {"json": {"reason": "matrix"}},
+    ("GET", "/family"): lambda w, c, o: {
+        "params": {"resident": str(_family_persons(w, c, o)[0].id)}
+    },
+    ("POST", "/family"): lambda w, c, o: {
+        "data": {"number": _family_persons(w, c, o)[0].form.document_number}
+    },
+    ("POST", "/family/links"): _family_page_link,
+    ("POST", "/family/unlink"): _family_page_unlink,
     ("GET", "/me/print"): _family_member,
     ("POST", "/verify"): lambda w, c, o: {"data": {"text": "HC1:NOT-A-CODE"}},
     ("POST", "/login"): lambda w, c, o: {
@@ -432,6 +463,10 @@ SCOPED = {
     ("POST", "/devices/revoke"),
     ("POST", "/api/family/links"),
     ("DELETE", "/api/family/links/{link_id}"),
+    ("GET", "/family"),
+    ("POST", "/family"),
+    ("POST", "/family/links"),
+    ("POST", "/family/unlink"),
     ("GET", "/me/print"),
 }
 

@@ -29,6 +29,10 @@ KEPT: Final = {
     "revoked": _ID,  # a device id (/places/{id}/devices)
     "fragment": re.compile(r"[0-9a-z]{1,5}"),  # 1: the verify form's fetch
     "enrolled": _ID,  # a device id (/places/{id}/devices, after an enrollment)
+    "resident": _ID,  # a person's id (/family): never their document
+    "linked": _ID,  # a family link's id (/family, after a link is made)
+    "removed": _ID,  # a family link's id (/family, after its removal)
+    "again": re.compile(r"[01]"),  # 1: the link was made before (/family)
 }
 HIDDEN: Final = "-"
 # A path segment as routes and static files have them: a lowercase word (``id-document``,

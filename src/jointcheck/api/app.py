@@ -27,7 +27,14 @@ from jointcheck.api.uvicorn_options import NO_TELEMETRY
 from jointcheck.bootstrap import DistrictKeyFiles, Registry, build_registry
 from jointcheck.config import Settings, load_settings, refuse_weak_secret
 from jointcheck.errors import ConfigError
-from jointcheck.web import pages_auth, pages_devices, pages_holder, pages_home, pages_verify
+from jointcheck.web import (
+    pages_auth,
+    pages_devices,
+    pages_family,
+    pages_holder,
+    pages_home,
+    pages_verify,
+)
 from jointcheck.web.holder import HolderCodes
 from jointcheck.web.session import Cookies
 
@@ -147,6 +154,7 @@ def create_app(
         pages_auth.router,
         pages_holder.router,
         pages_devices.router,
+        pages_family.router,
     ):
         app.include_router(router)
     return app

@@ -43,6 +43,7 @@ MAX_RELATION = 20
 LINKERS = frozenset({Role.COMMUNITY_ADMIN, Role.DISTRICT_ADMIN})
 LIST_REASON = "holder page: the resident's linked family members (R14)"
 PRINT_REASON = "holder page: paper code of a linked family member (R14)"
+STAFF_LIST_REASON = "family page: a resident's linked family members (R14)"
 
 
 class Relation(StrEnum):
@@ -71,6 +72,28 @@ class FamilyNotLinked(AccessDenied):
 class PersonDocument:
     document_type: str
     number: str
+
+
+@dataclass(frozen=True, slots=True)
+class LinkShown:
+    """One link of a resident as the family page lists it: its id (to remove it) and the
+    member masked."""
+
+    id: UUID
+    member: FamilyMember
+
+
+@dataclass(frozen=True, slots=True)
+class ResidentLinks:
+    """A resident found by the grid administrator, masked, with their links."""
+
+    holder: FamilyMember
+    links: tuple[LinkShown, ...]
+
+
+# A resident named by their ID document (typed at the family page or sent to the API), or by
+# their id once found (the page's later forms carry the id, never the document: R6).
+ResidentRef = PersonDocument | UUID
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,10 +138,13 @@ class FamilyService:
 
     # Staff ---------------------------------------------------------------------------------
     def _find(
-        self, uow: RegistryUnitOfWork, principal: Principal, document: PersonDocument
+        self, uow: RegistryUnitOfWork, principal: Principal, document: ResidentRef
     ) -> SealedPerson:
-        kind = document_kind(document.document_type)
-        sealed = uow.persons.find_by_lookup(self._cipher.lookup_hash(kind, document.number))
+        if isinstance(document, UUID):
+            sealed = uow.persons.get(document)
+        else:
+            kind = document_kind(document.document_type)
+            sealed = uow.persons.find_by_lookup(self._cipher.lookup_hash(kind, document.number))
         if sealed is None or not can_access(principal, PersonRef(sealed.id, sealed.admin_code)):
             # Out of scope answers as unknown: no one can probe for another community's people.
             raise InputError("no such person in your scope", code="FAMILY_PERSON_UNKNOWN")
@@ -127,7 +153,7 @@ class FamilyService:
     def link(
         self,
         principal: Principal,
-        holder: PersonDocument,
+        holder: ResidentRef,
         member: PersonDocument,
         relation: Relation | str,
         *,
@@ -187,6 +213,24 @@ class FamilyService:
             )
         )
         return stored
+
+    def resident_links(self, principal: Principal, resident: ResidentRef) -> ResidentLinks:
+        """A resident of the principal's scope and their links, masked (the family page):
+        each name opened is an audited masked read. Out of scope answers as unknown."""
+        if principal.role not in LINKERS:
+            raise AccessDenied("family members are linked by the grid or district administrator")
+        with self._uow() as uow:
+            holder = self._find(uow, principal, resident)
+            shown = self._masked(uow, principal, holder, "", STAFF_LIST_REASON)
+            links = []
+            for link in uow.persons.family_links(holder.id):
+                sealed = uow.persons.get(link.member_id)
+                if sealed is not None:
+                    relation = self._relation(link)
+                    member = self._masked(uow, principal, sealed, relation, STAFF_LIST_REASON)
+                    links.append(LinkShown(link.id, member))
+            uow.commit()
+        return ResidentLinks(shown, tuple(links))
 
     def unlink(
         self, principal: Principal, holder_id: UUID, member_id: UUID, *, reason: str

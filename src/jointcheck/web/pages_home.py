@@ -8,6 +8,7 @@ from fastapi import APIRouter, Request
 from starlette.responses import HTMLResponse
 from starlette.routing import NoMatchFound
 
+from jointcheck.registry.family import LINKERS
 from jointcheck.security.roles import ENROLLERS, Role
 from jointcheck.web.render import render, request_session
 
@@ -43,6 +44,7 @@ PAGES = (
     PageEntry("holder_page", "me", signed_in_roles=frozenset({Role.RESIDENT.value})),
     PageEntry("entrance", "entrance"),
     PageEntry("devices_page", "devices", frozenset(r.value for r in ENROLLERS)),
+    PageEntry("family_page", "family", frozenset(r.value for r in LINKERS)),
     PageEntry("login_page", "login", signed_in_roles=frozenset()),
 )
 

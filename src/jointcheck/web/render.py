@@ -17,6 +17,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse
 from starlette.routing import NoMatchFound
 
+from jointcheck.registry.family import LINKERS
 from jointcheck.security.roles import ENROLLERS
 from jointcheck.web.i18n import DEFAULT_LOCALE, LOCALES, Translator, both, catalog
 from jointcheck.web.session import CSRF_FIELD, Session
@@ -30,6 +31,7 @@ NAV: tuple[tuple[str, str, frozenset[str] | None, str | None], ...] = (
     ("/verify", "nav.verify", None, "verify_page"),
     ("/me", "nav.me", frozenset({"resident"}), "holder_page"),
     ("/devices", "nav.devices", frozenset(r.value for r in ENROLLERS), "devices_page"),
+    ("/family", "nav.family", frozenset(r.value for r in LINKERS), "family_page"),
 )
 
 
