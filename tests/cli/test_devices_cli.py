@@ -112,9 +112,11 @@ def test_enroll_prints_what_starts_the_terminal_and_revoke_stops_it(office):
     device_id, token = enrolled(result.output)
     assert office.fingerprint in result.output
     assert (
-        f"jointcheck checkpoint --server https://district.example --token {token} "
+        f"JOINTCHECK_DEVICE_TOKEN={token} jointcheck checkpoint --server https://district.example "
         f"--root-key {office.fingerprint}"
     ) in result.output
+    assert f"--token {token}" not in result.output  # the token is not an argument, which ps shows
+    assert "命令行参数在 ps 中对本机所有用户可见" in result.output
     assert f"https://district.example/entrance?token={token}" in result.output
     assert office.device_status(token) == 200
 
@@ -220,7 +222,8 @@ def test_after_a_root_key_rotation_enrollment_shows_the_new_fingerprint(office):
     result = office.run("enroll", "--place", str(office.mall), "--entrance", "north")
     assert result.exit_code == 0, result.output
     _, token = enrolled(result.output)
-    assert f"--token {token} --root-key {new}" in result.output
+    assert f"JOINTCHECK_DEVICE_TOKEN={token} " in result.output
+    assert f"--root-key {new}" in result.output
     assert office.fingerprint not in result.output
     # The demo set-up run again (demo up) keeps the rotated key and its trust list.
     assert ensure_district_keys(office.settings, NOW, "370704") == []

@@ -31,7 +31,8 @@ def test_an_operator_enrolls_and_revokes_a_terminal(page, live_server, sign_in, 
     fingerprint = page.get_by_test_id("fingerprint").inner_text().strip()
     command = page.get_by_test_id("agent-command").inner_text()
     assert command == (
-        f"jointcheck checkpoint --server {live_server.url} --token {token} --root-key {fingerprint}"
+        f"JOINTCHECK_DEVICE_TOKEN={token} jointcheck checkpoint --server {live_server.url} "
+        f"--root-key {fingerprint}"
     )
     assert _device_answer(live_server, token) == 200
 

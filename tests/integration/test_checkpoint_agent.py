@@ -267,7 +267,9 @@ def test_the_cli_refuses_to_start_with_exit_code_2(client, district, tmp_path, m
 
     monkeypatch.setattr(agent_transport, "HttpTransport", InProcess)
     runner = CliRunner()
-    base = ["checkpoint", "--server", "http://testserver", "--token", token]
+    # The token in the environment, as enrollment prints the command (not in ps).
+    monkeypatch.setenv("JOINTCHECK_DEVICE_TOKEN", token)
+    base = ["checkpoint", "--server", "http://testserver"]
     data = tmp_path / "agent"
     cases = (
         ([], "ROOT_PIN_REQUIRED"),

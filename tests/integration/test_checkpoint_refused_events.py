@@ -116,3 +116,13 @@ def test_running_the_agent_needs_a_server_and_a_token(tmp_path: Path):
     assert result.exit_code == 2
     assert "AGENT_SERVER_MISSING: 运行入口代理须给出 --server" in result.output
     assert "AGENT_SERVER_MISSING: Running the entrance agent needs --server" in result.output
+    assert "JOINTCHECK_DEVICE_TOKEN" in result.output
+
+
+def test_the_agents_help_prefers_the_token_in_the_environment():
+    result = CliRunner().invoke(cli_app, ["checkpoint", "--help"], env={"COLUMNS": "200"})
+    assert result.exit_code == 0
+    text = " ".join(result.output.split())
+    assert "--token" in text
+    assert "Prefer the JOINTCHECK_DEVICE_TOKEN environment variable" in text
+    assert "visible to every user of the machine in ps" in text

@@ -80,9 +80,11 @@ def test_an_operator_enrolls_uses_and_revokes_a_terminal_through_the_page(app, d
     token, fingerprint = by_testid(answer.text, "token"), by_testid(answer.text, "fingerprint")
     assert fingerprint == ROOT_FINGERPRINT
     assert by_testid(answer.text, "agent-command") == (
-        f"jointcheck checkpoint --server http://testserver --token {token} "
+        f"JOINTCHECK_DEVICE_TOKEN={token} jointcheck checkpoint --server http://testserver "
         f"--root-key {ROOT_FINGERPRINT}"
     )
+    assert f"--token {token}" not in answer.text  # the token is not an argument, which ps shows
+    assert "命令行参数在 ps 中对终端上的所有用户可见" in by_testid(answer.text, "agent-env-why")
     assert by_testid(answer.text, "entrance-link") == f"http://testserver/entrance?token={token}"
     device_id = re.search(r'data-testid="enrolled" data-device-id="([^"]+)"', answer.text)
     assert device_id is not None

@@ -124,15 +124,16 @@ def test_demo_up_creates_the_district_trust_material_once(tmp_path, monkeypatch)
     from jointcheck.checkpoint.bundle import pem_public_key, root_fingerprint
 
     pin = root_fingerprint(pem_public_key((var / "trust" / "root.pub.pem").read_bytes()))
-    command = (
-        f"jointcheck checkpoint --server http://127.0.0.1:8000 --token {token} --root-key {pin}\n"
-    )
-    assert command in first.output
+    (line,) = [row for row in first.output.splitlines() if " checkpoint --server " in row]
+    assert line.startswith(f"  JOINTCHECK_DEVICE_TOKEN={token} ")  # in the environment
+    assert line.endswith("jointcheck checkpoint --server http://127.0.0.1:8000 --root-key " + pin)
+    assert f"--token {token}" not in first.output  # the token is never an argument, seen in ps
+    assert "not --token: a command's arguments are visible to every user" in first.output
     # A shell without .venv activated (make run's) is given the command's path, not its name.
     monkeypatch.setattr(shutil, "which", lambda name: None)
     newcomer = CliRunner().invoke(app, ["demo", "up"])
     program = Path(sys.executable).with_name("jointcheck")
-    assert f"\n  {program.relative_to(Path.cwd())} checkpoint --server " in newcomer.output
+    assert f" {program.relative_to(Path.cwd())} checkpoint --server " in newcomer.output
     second = CliRunner().invoke(app, ["demo", "up"])
     assert second.exit_code == 0, second.output
     assert "trust-list.json" not in second.output

@@ -1,5 +1,6 @@
-"""``jointcheck checkpoint --server URL --token TOKEN --root-key FINGERPRINT``: the entrance
-agent on a terminal.
+"""``JOINTCHECK_DEVICE_TOKEN=TOKEN jointcheck checkpoint --server URL --root-key FINGERPRINT``:
+the entrance agent on a terminal (the token in the environment, where ``ps`` does not show it
+to the terminal's other users; ``--token`` still works).
 
 Serves the entrance page on http://127.0.0.1:PORT/, decides with no network, keeps checks and
 registrations in a local outbox (SQLite, WAL; registrations sealed with the device key) and
@@ -54,10 +55,11 @@ def root_pin(value: str) -> str:
 # The command's own refusals, beside the trust refusals (house rule 2: code, zh-CN, en).
 CLI_REFUSALS = {
     "AGENT_SERVER_MISSING": (
-        "运行入口代理须给出 --server（区服务器地址）和 --token（登记终端时给出的令牌）",
+        "运行入口代理须给出 --server（区服务器地址）和环境变量 JOINTCHECK_DEVICE_TOKEN（登记终端时给出的令牌）",
         (
-            "Running the entrance agent needs --server (the district server) and --token "
-            "(given at the terminal's enrollment)"
+            "Running the entrance agent needs --server (the district server) and the "
+            "JOINTCHECK_DEVICE_TOKEN environment variable (the token given at the terminal's "
+            "enrollment)"
         ),
     ),
     "OUTBOX_MISSING": (
@@ -80,7 +82,13 @@ def refuse(code: str, detail: str) -> typer.Exit:
 def run(
     ctx: typer.Context,
     server: str = typer.Option("", help="the district server, e.g. http://127.0.0.1:8000"),
-    token: str = typer.Option("", envvar="JOINTCHECK_DEVICE_TOKEN", help="the device token"),
+    token: str = typer.Option(
+        "",
+        envvar="JOINTCHECK_DEVICE_TOKEN",
+        help="the device token from enrollment. Prefer the JOINTCHECK_DEVICE_TOKEN environment "
+        "variable: a command's arguments are visible to every user of the machine in ps, its "
+        "environment only to its owner.",
+    ),
     root_key: str = typer.Option(
         "",
         envvar="JOINTCHECK_ROOT_KEY",
@@ -101,13 +109,16 @@ def run(
     --root-key that is neither a fingerprint nor a PEM file (ROOT_PIN_INVALID), a server whose
     root key is not the pinned one nor endorsed by it (ROOT_PIN_MISMATCH), endorsements that
     do not verify (ROOT_CHAIN_BROKEN, ROOT_CHAIN_LOOP, ROOT_CHAIN_TOO_LONG), no server at the
-    first start, or without --server and --token.
+    first start, or without --server and a token (JOINTCHECK_DEVICE_TOKEN).
     """
     if ctx.invoked_subcommand is not None:
         return
     if not (server and token):
         typer.echo(ctx.get_help(), err=True)
-        raise refuse("AGENT_SERVER_MISSING", "--server and --token are needed to run the agent")
+        raise refuse(
+            "AGENT_SERVER_MISSING",
+            "--server and JOINTCHECK_DEVICE_TOKEN (or --token) are needed to run the agent",
+        )
     _serve(server, token, root_key, port, data, sync_interval)
 
 

@@ -155,6 +155,8 @@ def _root_fingerprint(settings: Settings) -> str:
 def _print_welcome(
     district: DemoDistrict, host: str, port: int, device_token: str, fingerprint: str
 ) -> None:
+    from jointcheck.checkpoint.enrollment import ENV_REASON_EN, ENV_REASON_ZH, agent_command
+
     base = f"http://{host}:{port}"
     pages = Table(title="jointcheck 证码联查 demo", show_header=True)
     pages.add_column("page", no_wrap=True)  # an address to open, whole
@@ -177,10 +179,8 @@ def _print_welcome(
         typer.echo("区根密钥指纹 District root key fingerprint (SHA-256), pinned by the agent:")
         typer.echo(f"  {fingerprint}")
         typer.echo("入口终端 The entrance agent for the same device (offline decisions, sync):")
-        typer.echo(
-            f"  {_program()} checkpoint --server {base} --token {device_token} "
-            f"--root-key {fingerprint}"
-        )
+        typer.echo(f"  {agent_command(base, device_token, fingerprint, _program())}")
+        typer.echo(f"  ({ENV_REASON_ZH})\n  ({ENV_REASON_EN})")
 
 
 def _program() -> str:

@@ -281,6 +281,7 @@ def enroll(
     terminal. Exits with code 2 for an unknown place or entrance.
     """
     from jointcheck.bootstrap import DistrictKeyFiles
+    from jointcheck.checkpoint.enrollment import ENV_REASON_EN, ENV_REASON_ZH, agent_command
     from jointcheck.errors import InputError
 
     settings, registry = _open()
@@ -313,7 +314,8 @@ def enroll(
     typer.echo("区根密钥指纹 District root key fingerprint (SHA-256), pinned by the agent:")
     typer.echo(f"  {fingerprint}")
     typer.echo("在终端上运行 Run on the terminal:")
-    typer.echo(f"  jointcheck checkpoint --server {base} --token {token} --root-key {fingerprint}")
+    typer.echo(f"  {agent_command(base, token, fingerprint)}")
+    typer.echo(f"  ({ENV_REASON_ZH})\n  ({ENV_REASON_EN})")
     typer.echo("或在终端浏览器中打开一次 Or open once in the terminal's browser:")
     typer.echo(f"  {base}/entrance?token={token}")
 

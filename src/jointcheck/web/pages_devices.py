@@ -34,6 +34,7 @@ from jointcheck.api.checkpoint_deps import ServerDep
 from jointcheck.api.checkpoint_service import CheckpointServer
 from jointcheck.api.deps import CsrfChecked, ServicesDep, session_of
 from jointcheck.api.errors import error_message
+from jointcheck.checkpoint.enrollment import agent_command
 from jointcheck.errors import InputError, StoreError
 from jointcheck.registry.model import Place
 from jointcheck.security.roles import Principal
@@ -47,11 +48,6 @@ PAGE_SIZE = 20
 MAX_SEARCH = 100
 MAX_FIELD = 100
 NO_STORE = {"cache-control": "no-store"}
-
-
-def agent_command(server_url: str, token: str, fingerprint: str) -> str:
-    """The command that starts the entrance agent for a newly enrolled terminal."""
-    return f"jointcheck checkpoint --server {server_url} --token {token} --root-key {fingerprint}"
 
 
 def _server_url(request: Request) -> str:
