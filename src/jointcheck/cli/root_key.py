@@ -20,8 +20,6 @@ if TYPE_CHECKING:
     from jointcheck.api.root_rotation import Rotated
     from jointcheck.bootstrap import DistrictKeyFiles, Registry
 
-DISTRICT_CODE_LENGTH = 6
-
 # code -> (exit status, zh-CN, en): why no new key was made, and what to do.
 REFUSALS = {
     "ROOT_KEY_MISSING": (
@@ -82,6 +80,7 @@ def rotate_root() -> None:
     """
     from jointcheck.api.root_rotation import rotate_root as rotate_files
     from jointcheck.bootstrap import DistrictKeyFiles, build_registry
+    from jointcheck.cli.trust import fault_exit
     from jointcheck.config import load_settings
     from jointcheck.errors import JointcheckError
 
@@ -103,8 +102,7 @@ def rotate_root() -> None:
             done = rotate_files(files, datetime.now(UTC))
         except JointcheckError as exc:
             if exc.code not in REFUSALS:
-                typer.echo(f"error [{exc.code}]: {exc}", err=True)
-                raise typer.Exit(2) from exc
+                raise fault_exit(exc) from exc  # with the catalog's zh-CN and en messages
             raise refused(exc.code, str(exc)) from exc
         audited = _audited(registry, done)
     finally:
@@ -142,9 +140,9 @@ def _check_audit_log(registry: Registry) -> None:
 
 def _audit(registry: Registry, done: Rotated) -> None:
     from jointcheck.security.ports import AuditAction
-    from jointcheck.security.roles import Principal, Role
+    from jointcheck.security.roles import Principal, Role, district_of
 
-    district = done.district[:DISTRICT_CODE_LENGTH]
+    district = district_of(done.district)
     office = Principal(0, "cli:district-office", Role.DISTRICT_ADMIN, district)
     with registry.uow() as uow:
         uow.audit.add(

@@ -48,12 +48,17 @@ def faults_exit_2(command: Callable[P, R]) -> Callable[P, R]:
         try:
             return command(*args, **kwargs)
         except JointcheckError as exc:
-            typer.echo(f"error [{exc.code}]: {exc}", err=True)
-            for message in described(exc.code):
-                typer.echo(f"  {message}", err=True)
-            raise typer.Exit(2) from exc
+            raise fault_exit(exc) from exc
 
     return wrapper
+
+
+def fault_exit(exc: JointcheckError) -> typer.Exit:
+    """Say the fault ('error [CODE]: detail', then CODE's catalog messages); the exit (2)."""
+    typer.echo(f"error [{exc.code}]: {exc}", err=True)
+    for message in described(exc.code):
+        typer.echo(f"  {message}", err=True)
+    return typer.Exit(2)
 
 
 def described(code: str) -> list[str]:
