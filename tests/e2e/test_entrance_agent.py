@@ -19,7 +19,8 @@ from test_entrance_page import Codes, enroll_demo_device, scan
 from conftest import free_port
 from jointcheck.api.agent_app import create_agent_app
 from jointcheck.api.agent_transport import HttpTransport
-from jointcheck.bootstrap import DistrictKeyFiles
+from jointcheck.api.checkpoint_service import BundleSource, CheckpointServer
+from jointcheck.bootstrap import DistrictKeyFiles, build_registry
 from jointcheck.checkpoint.agent import Agent
 from jointcheck.checkpoint.bundle import (
     Bundle,
@@ -35,6 +36,7 @@ from jointcheck.checkpoint.sealing import DeviceSealer
 from jointcheck.credentials import trust
 from jointcheck.credentials.keyfiles import read_signing_key
 from jointcheck.credentials.revocation import resign_revocation_list
+from jointcheck.security.roles import Principal, Role
 from jointcheck.web.holder import ServerIssuers
 
 
@@ -197,3 +199,43 @@ def test_a_rotated_root_key_is_followed_and_said_once(page, agent, live_server, 
     page.goto(url + "/?lang=en")
     expect(page.get_by_test_id("count-checks")).to_have_text("1", timeout=10_000)
     expect(page.get_by_test_id("rotation-notice")).to_be_hidden()
+
+
+def _revoke(live_server, device_id: str) -> None:
+    """The district office revokes the terminal (as the devices page does)."""
+    registry = build_registry(live_server.settings)
+    files = DistrictKeyFiles.of(live_server.settings)
+    server = CheckpointServer(
+        registry,
+        BundleSource(files.trust_list, files.revocations, files.root_public, files.root_private,
+                     "fangzi-2021"),
+        clock=lambda: datetime.now(UTC),
+    )  # fmt: skip
+    try:
+        admin = Principal(0, "e2e", Role.DISTRICT_ADMIN, live_server.demo.district_code)
+        assert server.revoke(admin, device_id)
+    finally:
+        registry.close()
+
+
+def test_a_revoked_terminal_says_so_and_keeps_its_checks(page, agent, live_server, screenshot):
+    url, transport = agent
+    device_id = str(transport.device()["station"]["device_id"])
+    issuers = ServerIssuers.load(DistrictKeyFiles.of(live_server.settings))
+    assert issuers is not None
+    codes = Codes(issuers)
+    _revoke(live_server, device_id)
+    page.goto(url + "/?lang=en")
+    status = page.get_by_test_id("link-status")
+    expect(status).to_have_attribute("data-revoked", "true", timeout=15_000)
+    expect(status).to_contain_text("This terminal was revoked at the server")
+    expect(status).to_contain_text(device_id)
+    expect(status).not_to_contain_text("Offline")
+    # It still decides at the entrance; the check is kept on the terminal, not uploaded.
+    scan(page, codes.health(), codes.vaccination())
+    expect(page.get_by_test_id("result")).to_have_attribute("data-outcome", "ADMIT")
+    expect(status).to_contain_text("1 waiting to upload", timeout=10_000)
+    screenshot(page, "entrance-agent-revoked-en")
+    page.goto(url + "/?lang=zh-CN")
+    expect(status).to_contain_text("本终端已在服务器注销", timeout=10_000)
+    expect(status).to_contain_text("待上传 1")

@@ -147,6 +147,54 @@ def test_a_revoked_terminal_cannot_upload(client, district, tmp_path):
     assert stored_checks(district) == 0
 
 
+def test_a_revoked_terminal_says_it_was_revoked_not_offline(client, district, tmp_path):
+    from jointcheck.api.agent_app import counts_json, create_agent_app
+
+    agent, _ = make_agent(district, client, tmp_path)
+    agent.scan([[health_code(district)]])
+    assert district.server.revoke(ADMIN, agent.station.device_id)
+    assert agent.sync() is None
+    assert agent.sync() is None  # each round stops at the refused token: nothing is sent
+    status = agent.status()
+    assert (status.online, status.last_error) == (False, "DEVICE_REVOKED")
+    assert status.revoked_since == district.now()
+    assert (status.backlog, stored_checks(district)) == (1, 0)  # the outbox is kept
+    shown = counts_json(agent)["status"]
+    assert shown["revoked"] is True
+    assert shown["revoked_since"] == district.now().isoformat()
+    with pytest.raises(InputError) as refused:
+        agent.id_document("resident_id_card", PERSON.id_number)
+    assert refused.value.code == "DEVICE_REVOKED"
+    with TestClient(create_agent_app(agent, sync_interval=3600)) as local:
+        for lang, words in (("zh-CN", "本终端已在服务器注销"), ("en", "was revoked at the server")):
+            page = local.get(f"/?lang={lang}").text
+            key = page.split('name="agent-key" content="', 1)[1].split('"', 1)[0]
+            assert '<span data-status="revoked">' in page
+            assert words in page
+        answer = local.post(
+            "/api/agent/id-document",
+            json={"document_type": "resident_id_card", "number": PERSON.id_number},
+            headers={"x-agent-key": key, "x-csrf-token": local.cookies.get("jc_csrf") or ""},
+        )
+    assert answer.status_code == 400
+    error = answer.json()["error"]
+    assert error["code"] == "DEVICE_REVOKED"
+    assert "call the district office" in error["message"]["en"]
+    assert "区疫情防控办公室" in error["message"]["zh-CN"]
+
+
+def test_a_network_down_is_still_offline_not_revoked(client, district, tmp_path):
+    agent, transport = make_agent(district, client, tmp_path)
+    transport.up = False
+    assert agent.sync() is None
+    status = agent.status()
+    assert status.revoked_since is None
+    assert status.last_error == "network down"
+    with pytest.raises(InputError) as refused:
+        agent.id_document("resident_id_card", PERSON.id_number)
+    assert refused.value.code == "SERVER_UNREACHABLE"
+
+
 # The district root key pinned at enrollment (issue 4) -----------------------------------------
 OTHER_ROOT = ec.derive_private_key(20_001, ec.SECP256R1())
 OTHER_FINGERPRINT = root_fingerprint(OTHER_ROOT.public_key())
@@ -259,7 +307,7 @@ def test_a_server_that_switches_root_key_is_refused_and_recorded(client, distric
 
 
 def test_the_cli_refuses_to_start_with_exit_code_2(client, district, tmp_path, monkeypatch):
-    _, token = district.server.enroll(ADMIN, district.place_id, "north", "terminal")
+    enrolled, token = district.server.enroll(ADMIN, district.place_id, "north", "terminal")
 
     class InProcess(HttpTransport):  # the real client, to the app in this process
         def __init__(self, server: str, token: str) -> None:
@@ -285,6 +333,15 @@ def test_the_cli_refuses_to_start_with_exit_code_2(client, district, tmp_path, m
         assert en in result.output
     # Nothing was pinned by the refused starts.
     assert Outbox(data / "outbox.db").get_meta("root_public_key") is None
+    # A revoked terminal's first start says so, not that the server cannot be reached.
+    assert district.server.revoke(ADMIN, enrolled.id)
+    result = runner.invoke(
+        cli_app, [*base, "--root-key", ROOT_FINGERPRINT, "--data", str(tmp_path / "revoked")]
+    )
+    assert result.exit_code == 2, result.output
+    assert "DEVICE_REVOKED: 服务器拒绝了此令牌" in result.output
+    assert "DEVICE_REVOKED: The server refused this token" in result.output
+    assert "cannot reach" not in result.output
 
 
 def test_the_agents_entrance_page_names_the_place_and_the_entrance(client, district, tmp_path):

@@ -139,6 +139,11 @@ def counts_json(agent: Agent) -> dict[str, Any]:
                 status.refused_since.isoformat() if status.refused_since is not None else None
             ),
             "refused_events": refused_events_json(agent.station.device_id, status.refused_events),
+            # Revoked at the district office: the page says so instead of "offline".
+            "revoked": status.revoked_since is not None,
+            "revoked_since": (
+                status.revoked_since.isoformat() if status.revoked_since is not None else None
+            ),
         },
         # The district rotated its root key and the agent followed: said once on the page.
         "root_rotated": _rotation_json(agent.rotation_notice()),

@@ -2,7 +2,8 @@
 
 Network failures and server errors (5xx) are ``Unreachable``: the agent keeps its outbox and
 tries again. A 401 means the token was revoked (a lost terminal): also reported, never retried
-faster.
+faster: ``Revoked``, which the entrance page shows as such (call the district office, enroll
+the terminal again), not as a network that is down.
 
 A batch is encoded here, and one whose body passes the events route's limit is not sent:
 ``TooLarge``, as for a 413 answer, and the upload splits it (checkpoint/sync.py).
@@ -18,7 +19,7 @@ from typing import Any
 import httpx
 
 from jointcheck.api.checkpoint_schemas import EVENTS_BODY_LIMIT
-from jointcheck.checkpoint.sync import BatchAnswer, TooLarge, Unreachable
+from jointcheck.checkpoint.sync import BatchAnswer, Revoked, TooLarge, Unreachable
 from jointcheck.credentials.model import CodeColour
 from jointcheck.errors import InputError
 
@@ -56,7 +57,7 @@ class HttpTransport:
         if response.status_code >= SERVER_ERROR:
             raise Unreachable(f"server answered {response.status_code}")
         if response.status_code == httpx.codes.UNAUTHORIZED:
-            raise Unreachable("DEVICE_UNKNOWN: the token was refused (revoked?)")
+            raise Revoked("DEVICE_UNKNOWN: the server refused the token (revoked)")
         return response
 
     def _json(self, response: httpx.Response) -> dict[str, Any]:

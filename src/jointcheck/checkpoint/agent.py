@@ -60,7 +60,7 @@ from jointcheck.checkpoint.rotation import (
 from jointcheck.checkpoint.runtime import Runtime, checkpoint_for, open_runtime
 from jointcheck.checkpoint.scan import Checkpoint
 from jointcheck.checkpoint.sealing import DeviceSealer
-from jointcheck.checkpoint.sync import SyncReport, Transport, Unreachable, sync_once
+from jointcheck.checkpoint.sync import Revoked, SyncReport, Transport, Unreachable, sync_once
 from jointcheck.credentials.keyfiles import public_pem
 from jointcheck.errors import InputError, TrustListError
 
@@ -71,6 +71,7 @@ META_ROOT = "root_public_key"
 UNTRUSTED = (TrustReason.BUNDLE_UNTRUSTED, TrustReason.BUNDLE_FORGED)
 # Refusals of the server's bundle that each check decided meanwhile records (``bundle_refused``).
 BUNDLE_REFUSALS = (*UNTRUSTED, TrustReason.BUNDLE_OUTDATED)
+REVOKED = "DEVICE_REVOKED"  # the server refused this terminal's token (sync.Revoked)
 
 
 class AgentTransport(Transport, ColourSource, Protocol):
@@ -96,6 +97,8 @@ class AgentStatus:
     refused_since: datetime | None = None
     # Events the server refused (kept on the terminal, never sent again), by code.
     refused_events: dict[str, int] = field(default_factory=dict)
+    # When the server first refused this terminal's token (revoked at the district office).
+    revoked_since: datetime | None = None
 
 
 def _station(data: dict[str, Any]) -> Station:
@@ -130,6 +133,7 @@ class Agent:
         self._runtime: Runtime | None = None
         self._online = False
         self._last_error = ""
+        self._revoked_since: datetime | None = None
 
     # Set-up ----------------------------------------------------------------------------------
     def start(self) -> None:
@@ -346,6 +350,8 @@ class Agent:
             )
         try:
             answer = self.transport.id_document(document_type, number)
+        except Revoked as exc:
+            raise InputError("the server refused this terminal's token", code=REVOKED) from exc
         except Unreachable as exc:
             raise InputError(
                 "the ID-document check needs a connection to the server", code="SERVER_UNREACHABLE"
@@ -383,6 +389,12 @@ class Agent:
             report = sync_once(
                 self.outbox, self.transport, self.sealer, self.clock, self._take_bundle
             )
+        except Revoked:
+            # Not a network that is down: the district revoked this terminal. The outbox is
+            # kept; the page says to call the district office or enroll the terminal again.
+            self._online, self._last_error = False, REVOKED
+            self._revoked_since = self._revoked_since or self.clock()
+            return None
         except Unreachable as exc:
             self._online, self._last_error = False, str(exc) or "unreachable"
             return None
@@ -390,7 +402,7 @@ class Agent:
             # A bundle not signed by the pinned key: the agent keeps deciding on its own.
             self._online, self._last_error = True, exc.code
             return None
-        self._online, self._last_error = True, ""
+        self._online, self._last_error, self._revoked_since = True, "", None
         return report
 
     def status(self) -> AgentStatus:
@@ -407,4 +419,5 @@ class Agent:
             bundle_refused=refusal.code if refusal else "",
             refused_since=refusal.first_at if refusal else None,
             refused_events=self.outbox.refused_by_code(),
+            revoked_since=self._revoked_since,
         )

@@ -44,6 +44,13 @@ class Unreachable(Exception):  # noqa: N818 - an expected condition of the netwo
     """The server could not be reached or answered with a server error; try again later."""
 
 
+class Revoked(Unreachable):
+    """The server refused this terminal's token (401 ``DEVICE_UNKNOWN``): it was revoked at
+    the district office. Nothing is sent (each round ends at its first call, before any
+    upload) and the outbox is kept; a kind of Unreachable, so that whatever waits for the
+    server treats it as away."""
+
+
 class TooLarge(Exception):  # noqa: N818 - an answer of the server, named as such
     """The batch's body passes the server's limit (found before sending, or answered 413)."""
 

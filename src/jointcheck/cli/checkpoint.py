@@ -62,6 +62,13 @@ CLI_REFUSALS = {
             "enrollment)"
         ),
     ),
+    "DEVICE_REVOKED": (
+        "服务器拒绝了此令牌：终端已注销或令牌有误。请致电区疫情防控办公室，或请场所负责人重新登记终端",
+        (
+            "The server refused this token: the terminal was revoked or the token is wrong. "
+            "Call the district office, or ask the place's operator to enroll the terminal again"
+        ),
+    ),
     "OUTBOX_MISSING": (
         "该文件夹中没有入口代理的待传记录库：请给出代理运行时的 --data 文件夹",
         "No entrance agent outbox in this folder: give the --data folder the agent runs with",
@@ -132,7 +139,7 @@ def _serve(
     from jointcheck.checkpoint.agent import Agent
     from jointcheck.checkpoint.outbox import Outbox
     from jointcheck.checkpoint.sealing import DeviceSealer
-    from jointcheck.checkpoint.sync import Unreachable
+    from jointcheck.checkpoint.sync import Revoked, Unreachable
     from jointcheck.errors import TrustListError
 
     try:
@@ -153,6 +160,8 @@ def _serve(
     )
     try:
         agent.start()
+    except Revoked as exc:
+        raise refuse("DEVICE_REVOKED", str(exc)) from exc
     except Unreachable as exc:
         typer.echo(f"cannot reach {server} for the first enrollment: {exc}", err=True)
         raise typer.Exit(code=REFUSED) from exc

@@ -299,12 +299,17 @@
       const status = data.status;
       const line = $("link-status");
       if (status) {
-        const parts = [statusText(status.online ? "online" : "offline")];
+        // A revoked terminal is not offline: it is told to call the district office.
+        const link = status.revoked
+          ? statusText("revoked").replace("{device}", (status.refused_events || {}).device_id || "")
+          : statusText(status.online ? "online" : "offline");
+        const parts = [link];
         if (status.stale) parts.push(statusText("stale"));
         if (status.bundle_refused) parts.push(statusText("refused-" + status.bundle_refused));
         if (status.backlog) parts.push(statusText("backlog", status.backlog));
         line.textContent = parts.join(" · ");
         line.dataset.online = String(status.online);
+        line.dataset.revoked = String(Boolean(status.revoked));
         line.dataset.refused = status.bundle_refused || "";
         showRefusedEvents(status.refused_events);
       }
