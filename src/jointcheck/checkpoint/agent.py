@@ -56,6 +56,7 @@ from jointcheck.checkpoint.rotation import (
     endorsed_key,
     follow_bundle,
     reached_from,
+    reaches_pin,
 )
 from jointcheck.checkpoint.runtime import Runtime, checkpoint_for, open_runtime
 from jointcheck.checkpoint.scan import Checkpoint
@@ -141,9 +142,10 @@ class Agent:
 
         Raises ``TrustListError`` (and pins nothing) with ROOT_PIN_REQUIRED when there is
         neither a pin nor a key pinned earlier, and ROOT_PIN_MISMATCH when the pin is not the
-        key pinned earlier (nor one this terminal rotated from) or the server offers another
-        root key at the first contact with no endorsement leading to it (ROOT_CHAIN_* when
-        the endorsements do not verify).
+        key pinned earlier (nor one this terminal rotated from, nor one the server's
+        endorsements lead to from it) or the server offers another root key at the first
+        contact with no endorsement leading to it (ROOT_CHAIN_* when the endorsements do not
+        verify).
         """
         pinned = self.outbox.get_meta(META_ROOT)
         if pinned is None and self.root_pin is None:
@@ -155,15 +157,28 @@ class Agent:
             held = root_fingerprint(pem_public_key(pinned))
             followed = [(r.previous, r.next) for r in self.outbox.rotations()]
             if held != reached_from(self.root_pin, followed):
-                raise TrustListError(
-                    f"this terminal's state pins root key {held}, not {self.root_pin}",
-                    code=TrustReason.ROOT_PIN_MISMATCH,
-                )
+                self._follow_to_pin(pinned, self.root_pin)
         if self.outbox.get_meta(META_STATION) is None:
             self._first_contact()
         document = self.outbox.get_meta(META_BUNDLE)
         if document is not None:
             self._use_bundle(document.encode(), None)
+
+    def _follow_to_pin(self, pinned: str, pin: str) -> None:
+        """The operator gives the key the district rotated to (a re-enrollment's, the office's)
+        before this terminal followed: re-pinned as a sync would, when the endorsements the
+        server's bundle carries lead from the PINNED key to PIN and verify."""
+        held = pem_public_key(pinned)
+        try:
+            document = self.transport.fetch_bundle()
+        except Unreachable as exc:
+            raise TrustListError(
+                f"this terminal pins root key {root_fingerprint(held)}, not {pin}, and the "
+                f"server cannot be reached to show a rotation to it ({exc})",
+                code=TrustReason.ROOT_PIN_MISMATCH,
+            ) from exc
+        reaches_pin(document, held, pin)
+        self._follow_rotation(document, held, None)
 
     def _expected_fingerprint(self) -> str:
         pinned = self.outbox.get_meta(META_ROOT)

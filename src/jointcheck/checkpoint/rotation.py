@@ -197,6 +197,24 @@ def follow_bundle(document: bytes, pinned: ec.EllipticCurvePublicKey) -> tuple[E
     return links
 
 
+def reaches_pin(document: bytes, pinned: ec.EllipticCurvePublicKey, pin: str) -> None:
+    """Raise unless the endorsements in bundle DOCUMENT lead from the PINNED key through the
+    fingerprint PIN (verified link by link) to the key that signed it.
+
+    For an agent whose state pins a key the district has rotated away from, started with the
+    new key's fingerprint: ROOT_PIN_MISMATCH when no verified link leads to PIN, the chain's
+    ROOT_CHAIN_* code when one starts at the pinned key but does not verify.
+    """
+    kid, chain = bundle_signer(document)
+    links = follow(root_fingerprint(pinned), chain, kid)
+    if pin not in {link.next for link in links}:
+        raise TrustListError(
+            f"this terminal pins root key {root_fingerprint(pinned)}, not {pin}, and no "
+            "endorsement the server offers leads from it to that key",
+            code=TrustReason.ROOT_PIN_MISMATCH,
+        )
+
+
 def endorsed_key(
     expected: str, key: ec.EllipticCurvePublicKey | None, chain: object
 ) -> tuple[Endorsement, ...]:

@@ -103,7 +103,8 @@ def run(
         "(64 hex digits; case and ':' '-' separators do not matter) or the path of its PEM "
         "public key file. Needed at the first start; later the key pinned in --data is used, "
         "and a different one given here is refused, unless it is a key the district rotated "
-        "away from (keys rotate-root) and this terminal followed.",
+        "away from (keys rotate-root) and this terminal followed, or one it rotated to, "
+        "which the server's endorsements lead to from the pinned key (the terminal re-pins).",
     ),
     port: int = typer.Option(8765, help="local port of the entrance page"),
     data: Path = typer.Option(DEFAULT_DATA, help="outbox and device key"),
