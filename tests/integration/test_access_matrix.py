@@ -74,6 +74,9 @@ DEVICES = frozenset({DEVICE_A, DEVICE_B})
 # for their own place (issue 4 "The entrance"); the health authority manages codes, not venues.
 ENROLLERS = frozenset({"admin", "street1", "street2", "grid1", "operator"})
 RESIDENT = frozenset({"resident"})
+# Who reads a street's list of registrations (R3, R5): the street's staff, and the district
+# office (its administrator and the health authority); each within their scope, masked.
+REGISTRATION_READERS = frozenset({"admin", "health", "street1", "street2"})
 
 # Not called: the static files, and the OpenAPI schema (the app's description, no data).
 SKIPPED = {"/static", "/api/openapi.json"}
@@ -123,6 +126,10 @@ ACCESS: dict[tuple[str, str], frozenset[str]] = {
     ("POST", "/family"): frozenset({"admin", "grid1"}),
     ("POST", "/family/links"): frozenset({"admin", "grid1"}),
     ("POST", "/family/unlink"): frozenset({"admin", "grid1"}),
+    # The street's list of registrations, its page and its Excel export (masked, audited).
+    ("GET", "/api/streets/{street_code}/registrations"): REGISTRATION_READERS,
+    ("GET", "/registrations"): REGISTRATION_READERS,
+    ("GET", "/registrations/export"): REGISTRATION_READERS,
 }
 
 # Routes that are audited reads of decrypted personal data, and who may make them in clear
@@ -231,6 +238,11 @@ def _checks(world: World, settings: Settings) -> None:
         red = _health_code(settings, persons[3 + index], CodeColour.RED)
         scope.check_id = _check_id(client, green, "PERSUADE")
         scope.deny_id = _check_id(client, red, "DENY")
+        # A registration at each place, so that each street's list has someone to mask.
+        persuaded = _health_code(settings, persons[5 + index], CodeColour.GREEN)
+        body = {"check_id": _check_id(client, persuaded, "PERSUADE"), **_person(world, 5 + index)}
+        answer = client.post("/api/checkpoint/register", json={**body, "purpose": "探亲"})
+        assert answer.status_code == 200, answer.text
     a, b = world.scopes[DEVICE_A], world.scopes[DEVICE_B]
     a.other_check_id, b.other_check_id = b.check_id, a.check_id
     a.other_deny_id, b.other_deny_id = b.deny_id, a.deny_id
@@ -356,6 +368,16 @@ def _check(world: World, caller: str, own: bool, *, deny: bool = False) -> str:
     return (scope.check_id if own else scope.other_check_id) or "0" * 32
 
 
+def _street(world: World, caller: str, own: bool) -> str:
+    """The street of the caller's own place, or of the other one; for the district office,
+    whose scope holds both streets, a street of another district."""
+    scope = world.scopes[caller]
+    if not own and caller in {"admin", "health"}:
+        return "370705001"
+    place = scope.place if own else scope.other_place
+    return place.admin_code[:9] if place is not None else STREET_1
+
+
 def _family_persons(world: World, caller: str, own: bool) -> tuple[DemoPerson, DemoPerson]:
     """Two persons in the caller's scope (own), or in another street (not own)."""
     accounts = {a.username: a for a in world.demo.accounts}
@@ -448,6 +470,8 @@ BODIES: dict[tuple[str, str], Builder] = {
     ("POST", "/devices/revoke"): lambda w, c, o: {
         "data": {"device_id": w.scopes[c].device_id if o else w.scopes[c].other_device_id}
     },
+    ("GET", "/registrations"): lambda w, c, o: {"params": {"street": _street(w, c, o)}},
+    ("GET", "/registrations/export"): lambda w, c, o: {"params": {"street": _street(w, c, o)}},
 }
 # Routes sent an unreadable image on purpose: their own answer is 400, not a refusal.
 UNREADABLE = {("POST", "/api/verify/image"), ("POST", "/api/checkpoint/decode")}
@@ -468,6 +492,9 @@ SCOPED = {
     ("POST", "/family/links"),
     ("POST", "/family/unlink"),
     ("GET", "/me/print"),
+    ("GET", "/api/streets/{street_code}/registrations"),
+    ("GET", "/registrations"),
+    ("GET", "/registrations/export"),
 }
 
 
@@ -488,6 +515,7 @@ def _path(world: World, caller: str, path: str, own: bool) -> str:
     fillers = {
         "device_id": scope.device_id if own else scope.other_device_id,
         "place_id": str(place.id if place is not None else 0),
+        "street_code": _street(world, caller, own),
     }
     if "{link_id}" in path:
         fillers["link_id"] = _family_link(world, caller, own)
@@ -666,3 +694,17 @@ def test_a_device_uploads_events_only_in_its_own_name(world: World) -> None:
     assert answer.json()["accepted"] == []
     refused = {r["id"]: r["code"] for r in answer.json()["refused"]}
     assert refused == {check["id"]: "DEVICE_MISMATCH", override["id"]: "DEVICE_MISMATCH"}
+
+
+def test_each_street_s_list_holds_its_own_registration_masked(world: World) -> None:
+    # The matrix's absence of personal data in the registration routes means something only
+    # if the lists do hold someone: each street's reader sees its own place's registration.
+    for device, index in ((DEVICE_A, 5), (DEVICE_B, 6)):
+        place = world.scopes[device].place
+        assert place is not None
+        street = place.admin_code[:9]
+        staff = "street2" if street == STREET_2 else "admin"
+        answer = world.clients[staff].get(f"/api/streets/{street}/registrations")
+        assert answer.status_code == 200, answer.text
+        names = [r["name"] for r in answer.json()["registrations"]]
+        assert mask_name(world.demo.persons[index].form.name) in names

@@ -12,13 +12,16 @@ that makes the system write what it writes (run checks, upload a batch, export a
 
 from __future__ import annotations
 
+import io
 import logging
 import re
+import zipfile
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from argon2 import PasswordHasher
@@ -35,12 +38,14 @@ from jointcheck.checkpoint.sealing import DeviceSealer
 from jointcheck.config import Settings
 from jointcheck.credentials import issue
 from jointcheck.credentials.keyfiles import read_signing_key, read_subject_key
+from jointcheck.credentials.masking import mask_phone
 from jointcheck.credentials.model import CodeColour
 from jointcheck.registry import demo_data
 from jointcheck.registry.demo import DemoDistrict, DemoPerson, build_demo
 from jointcheck.registry.seeding import DemoSeeder
 from jointcheck.security.pii import new_key_text
 from jointcheck.store.migrate import upgrade
+from web_factories import sign_in
 
 ID_NUMBER = re.compile(rb"(?=(\d{17}[\dXx]))")
 PHONE = re.compile(rb"(?=(1\d{10}))")
@@ -255,8 +260,44 @@ def server_logs(registry: Registry, demo: DemoDistrict, var_dir: Path) -> None:
     assert log_file.stat().st_size > 0
 
 
+def registrations_export(registry: Registry, demo: DemoDistrict, var_dir: Path) -> None:
+    """A person registered at the shop's entrance with their real values, then the street's
+    list exported to Excel by the district office: the file, and each XML part of it
+    unpacked beside it (the .xlsx itself is compressed), keep none of them in clear."""
+    person = demo.persons[12]
+    assert person.form.phone
+    with entrance(registry) as at:
+        device = {"authorization": f"Bearer {at.token}"}
+        scanned = at.client.post(
+            "/api/checkpoint/scan", json={"codes": [at.health_code(person)]}, headers=device
+        )
+        assert scanned.status_code == 200, scanned.text
+        check_id = scanned.json()["results"][0]["check_id"]
+        body = {"check_id": check_id, **at.registration(person), "purpose": "探亲"}
+        registered = at.client.post("/api/checkpoint/register", json=body, headers=device)
+        assert registered.status_code == 200, registered.text
+        with registry.uow() as uow:
+            shop = uow.places.get(_account(registry, "operator").place_id or 0)
+        assert shop is not None
+        at.client.cookies.clear()
+        assert sign_in(at.client, "admin", "demo-admin-2021").status_code == 303
+        day = NOW.astimezone(ZoneInfo("Asia/Shanghai")).date().isoformat()
+        params = {"street": shop.admin_code[:9], "day": day}
+        export = at.client.get("/registrations/export", params=params)
+    assert export.status_code == 200, export.text
+    folder = var_dir / "exports"
+    folder.mkdir(exist_ok=True)
+    (folder / "registrations.xlsx").write_bytes(export.content)
+    with zipfile.ZipFile(io.BytesIO(export.content)) as parts:
+        parts.extractall(folder / "registrations.xlsx.d")
+    # The export does hold the registration, masked.
+    assert mask_phone(person.form.phone).encode() in b"".join(
+        p.read_bytes() for p in (folder / "registrations.xlsx.d").rglob("*.xml")
+    )
+
+
 Step = Callable[[Registry, DemoDistrict, Path], None]
-STEPS: list[Step] = [audited_reads, agent_outbox, server_logs]
+STEPS: list[Step] = [audited_reads, agent_outbox, server_logs, registrations_export]
 
 
 @pytest.fixture(scope="module")

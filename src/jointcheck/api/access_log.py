@@ -18,6 +18,7 @@ import re
 from typing import Any, Final
 from urllib.parse import parse_qsl, quote
 
+_DAY: Final = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _ID: Final = re.compile(r"[0-9A-Fa-f]{8}-?(?:[0-9A-Fa-f]{4}-?){3}[0-9A-Fa-f]{12}")
 # Every query parameter a page or route reads, and the shape of what it holds: a value is
 # written only when it has that shape. The name alone is not enough: ``?member=`` holding a
@@ -33,6 +34,10 @@ KEPT: Final = {
     "linked": _ID,  # a family link's id (/family, after a link is made)
     "removed": _ID,  # a family link's id (/family, after its removal)
     "again": re.compile(r"[01]"),  # 1: the link was made before (/family)
+    "day": _DAY,  # a calendar day (/registrations, /api/streets/{code}/registrations)
+    "from": _DAY,
+    "to": _DAY,
+    "street": re.compile(r"[0-9]{9}"),  # a street's code (/registrations)
 }
 HIDDEN: Final = "-"
 # A path segment as routes and static files have them: a lowercase word (``id-document``,

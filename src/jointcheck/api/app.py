@@ -17,7 +17,14 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from jointcheck import __version__
-from jointcheck.api import checkpoint, routes_family, routes_holder, routes_system, routes_verify
+from jointcheck.api import (
+    checkpoint,
+    routes_family,
+    routes_holder,
+    routes_registrations,
+    routes_system,
+    routes_verify,
+)
 from jointcheck.api.checkpoint_schemas import EVENTS_BODY_LIMIT, PAPER_COLOUR_BODY_LIMIT
 from jointcheck.api.deps import AppServices
 from jointcheck.api.errors import install_error_handlers
@@ -33,6 +40,7 @@ from jointcheck.web import (
     pages_family,
     pages_holder,
     pages_home,
+    pages_registrations,
     pages_verify,
 )
 from jointcheck.web.holder import HolderCodes
@@ -149,12 +157,14 @@ def create_app(
         routes_verify.router,
         routes_holder.router,
         routes_family.router,
+        routes_registrations.router,
         pages_home.router,
         pages_verify.router,
         pages_auth.router,
         pages_holder.router,
         pages_devices.router,
         pages_family.router,
+        pages_registrations.router,
     ):
         app.include_router(router)
     return app

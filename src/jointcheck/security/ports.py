@@ -31,6 +31,7 @@ class AuditAction(StrEnum):
     DEVICE_ENROLL = "device.enroll"  # an entrance terminal given a token (issue 4)
     DEVICE_REVOKE = "device.revoke"  # a lost terminal's token withdrawn
     ROOT_KEY_ROTATE = "root_key.rotate"  # the district root key replaced, old one endorsing
+    REGISTRATIONS_EXPORT = "registrations.export"  # a street's list exported (R3, R5)
 
 
 @dataclass(frozen=True, slots=True)

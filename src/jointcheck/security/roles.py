@@ -43,6 +43,12 @@ ENROLLERS: Final = (
     Role.PLACE_OPERATOR,
 )
 
+# Who reads a street's list of registrations (R3, R5), within their scope: the street's staff,
+# and the district office (its administrator and the health authority). The list is masked.
+REGISTRATION_READERS: Final = frozenset(
+    {Role.DISTRICT_ADMIN, Role.HEALTH_AUTHORITY, Role.STREET_STAFF}
+)
+
 
 class PersonalDataAccess(StrEnum):
     """How much of a person's personal data a role may see."""

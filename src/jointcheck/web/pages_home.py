@@ -9,7 +9,7 @@ from starlette.responses import HTMLResponse
 from starlette.routing import NoMatchFound
 
 from jointcheck.registry.family import LINKERS
-from jointcheck.security.roles import ENROLLERS, Role
+from jointcheck.security.roles import ENROLLERS, REGISTRATION_READERS, Role
 from jointcheck.web.render import render, request_session
 
 router = APIRouter(tags=["pages"])
@@ -45,6 +45,9 @@ PAGES = (
     PageEntry("entrance", "entrance"),
     PageEntry("devices_page", "devices", frozenset(r.value for r in ENROLLERS)),
     PageEntry("family_page", "family", frozenset(r.value for r in LINKERS)),
+    PageEntry(
+        "registrations_page", "registrations", frozenset(r.value for r in REGISTRATION_READERS)
+    ),
     PageEntry("login_page", "login", signed_in_roles=frozenset()),
 )
 

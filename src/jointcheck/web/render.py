@@ -18,7 +18,7 @@ from starlette.responses import HTMLResponse
 from starlette.routing import NoMatchFound
 
 from jointcheck.registry.family import LINKERS
-from jointcheck.security.roles import ENROLLERS
+from jointcheck.security.roles import ENROLLERS, REGISTRATION_READERS
 from jointcheck.web.i18n import DEFAULT_LOCALE, LOCALES, Translator, both, catalog
 from jointcheck.web.session import CSRF_FIELD, Session
 from jointcheck.web.verify_view import reason_messages
@@ -32,6 +32,12 @@ NAV: tuple[tuple[str, str, frozenset[str] | None, str | None], ...] = (
     ("/me", "nav.me", frozenset({"resident"}), "holder_page"),
     ("/devices", "nav.devices", frozenset(r.value for r in ENROLLERS), "devices_page"),
     ("/family", "nav.family", frozenset(r.value for r in LINKERS), "family_page"),
+    (
+        "/registrations",
+        "nav.registrations",
+        frozenset(r.value for r in REGISTRATION_READERS),
+        "registrations_page",
+    ),
 )
 
 
