@@ -73,8 +73,10 @@ def test_demo_up_seeds_prints_the_logins_and_serves_the_app_factory(tmp_path, mo
     result = CliRunner().invoke(app, ["demo", "up", "--host", "127.0.0.1", "--port", "8123"])
     assert result.exit_code == 0, result.output
     assert "…" not in result.output
-    assert "entrance terminals" in result.output
+    # Each description whole, though folded over lines at this width.
+    assert {"Enroll", "revoke", "entrance", "terminals"} <= set(result.output.split())
     assert "http://127.0.0.1:8123/devices" in result.output
+    assert "http://127.0.0.1:8123/registrations" in result.output
     # demo up serves as `jointcheck serve` does (api/uvicorn_options.py).
     assert served == {
         "app": "jointcheck.api.app:create_app",

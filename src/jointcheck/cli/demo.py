@@ -43,6 +43,7 @@ PAGES = (
     ("/me", "我的健康码 A resident's codes (sign in as resident)"),
     ("/devices", "入口终端 Enroll or revoke entrance terminals (sign in as operator or staff)"),
     ("/family", "家人关联 Link family members without a phone (sign in as grid1 or admin)"),
+    ("/registrations", "登记名单 A street's registrations, to Excel (sign in as street1 or admin)"),
 )
 
 
