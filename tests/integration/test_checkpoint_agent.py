@@ -103,6 +103,19 @@ def test_offline_decisions_reach_the_server_once_when_it_returns(client, distric
     assert agent.counts() == {"ADMIT": 1, "PERSUADE": 1, "DENY": 1, "ADMIT_REGISTERED": 1}
 
 
+def test_an_override_at_the_agent_names_the_person_as_the_refusal_did(client, district, tmp_path):
+    agent, transport = make_agent(district, client, tmp_path)
+    transport.up = False  # decided and overridden with no network
+    denied = agent.scan([[health_code(district, CodeColour.RED)]])[0]
+    assert (denied.outcome, denied.masked_name) == ("DENY", "张*三")
+    overridden = agent.override(denied.check_id, "OFFICIAL_DUTY", "s-01")
+    assert overridden.masked_name == "张*三"
+    assert "OVERRIDDEN" in overridden.reasons
+    # The outbox holds no name: a restarted agent answers an override without one.
+    raw = b"".join(p.read_bytes() for p in tmp_path.glob("outbox.db*"))
+    assert "张*三".encode() not in raw
+
+
 def test_the_clock_skew_is_measured_and_recorded_at_the_server(client, district, tmp_path):
     agent, _ = make_agent(district, client, tmp_path)
     agent.clock = lambda: district.now() - timedelta(seconds=90)

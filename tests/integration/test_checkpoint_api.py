@@ -183,6 +183,8 @@ def test_scan_at_the_server_decides_registers_and_overrides(client, district):
         headers=auth,
     ).json()["result"]
     assert "OVERRIDDEN" in overridden["reasons"]
+    # The answer names the person let in, as the refusal did.
+    assert (overridden["masked_name"], red["masked_name"]) == ("张*三", "张*三")
     counts = client.get("/api/checkpoint/counts", headers=auth).json()["counts"]
     assert counts == counts | {
         "checks": 4,
@@ -198,6 +200,38 @@ def test_scan_at_the_server_decides_registers_and_overrides(client, district):
             select(AuditRow).where(AuditRow.action == "checkpoint.override")
         )
         assert [a.subject_id for a in audit] == [red["check_id"]]
+
+
+def test_an_override_answered_by_another_process_names_the_person_too(client, district, principal):
+    """The refusal decided by one server process, its override answered by another (workers
+    behind one address): the name is read again from the registry by the code's subject hash,
+    an audited masked read; someone the registry does not know is answered without a name."""
+    from jointcheck.api.checkpoint_lookup import OVERRIDE_REASON
+    from jointcheck.checkpoint.model import OverrideReason
+
+    device, auth = enroll(district)
+
+    def refused() -> str:
+        red = client.post(
+            "/api/checkpoint/scan",
+            json={"codes": [health_code(district, CodeColour.RED)]},
+            headers=auth,
+        ).json()["results"][0]
+        assert (red["outcome"], red["masked_name"]) == ("DENY", "张*三")
+        return str(red["check_id"])
+
+    other = district.server  # not the app's: it decided none of these checks
+    unknown = other.override(device, refused(), OverrideReason.MEDICAL_EMERGENCY, "s1")
+    assert unknown.masked_name == ""
+    person_id = register_holder(district, principal(Role.HEALTH_AUTHORITY))
+    known = other.override(device, refused(), OverrideReason.MEDICAL_EMERGENCY, "s1")
+    assert known.masked_name == "张*三"
+    assert "OVERRIDDEN" in known.reasons
+    with district.registry.uow() as uow:
+        reads = uow.session.scalars(
+            select(AuditRow).where(AuditRow.action == "personal_data.read_masked")
+        )
+        assert [(a.subject_id, a.reason) for a in reads] == [(str(person_id), OVERRIDE_REASON)]
 
 
 @pytest.mark.parametrize(

@@ -14,16 +14,17 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from jointcheck.bootstrap import Registry
-from jointcheck.credentials.masking import mask_id_number
+from jointcheck.credentials.masking import mask_id_number, mask_name
 from jointcheck.credentials.model import CodeColour, Subject, VaccinationEntry
 from jointcheck.errors import InputError
 from jointcheck.policy import IdCardLookup
 from jointcheck.registry.model import PersonHealth
 from jointcheck.security.idcard import check_document
-from jointcheck.security.roles import Principal
+from jointcheck.security.roles import PersonRef, Principal, district_of, within
 from jointcheck.store.checkpoint_models import district_day
 
 LOOKUP_REASON = "ID document shown at an entrance: the name binds codes shown with it (R14)"
+OVERRIDE_REASON = "override at an entrance: the name the refusal showed (issue 4)"
 
 
 def _vaccinations(health: PersonHealth) -> tuple[VaccinationEntry, ...]:
@@ -78,3 +79,27 @@ def lookup_id_document(
         vaccinations=_vaccinations(health),
         contraindication_level=_contraindication_level(health, today),
     )
+
+
+def masked_name_by_subject(registry: Registry, principal: Principal, subject_hash: str) -> str:
+    """The masked name of the district's person a health code's keyed subject hash names, for
+    an override answered by a server process other than the one that decided the refusal
+    (``ShownNames`` is per process); "" for no one of the device's district. Opening the name
+    is an audited masked read."""
+    try:
+        lookup = bytes.fromhex(subject_hash)
+    except ValueError:
+        return ""
+    with registry.uow() as uow:
+        sealed = uow.persons.find_by_lookup(lookup)
+        if sealed is None or not within(sealed.admin_code, district_of(principal.scope_code)):
+            return ""
+        ref = PersonRef(sealed.id, sealed.admin_code)
+        registry.auditor.personal_data_read(
+            uow.audit, principal, ref, fields=("name",), reason=OVERRIDE_REASON, masked=True
+        )
+        name = registry.cipher.open(
+            sealed.name, table="persons", column="name", row_id=str(sealed.id)
+        )
+        uow.commit()
+    return mask_name(name)

@@ -22,7 +22,7 @@ from sqlalchemy.exc import IntegrityError
 from starlette.concurrency import run_in_threadpool
 
 from jointcheck.api.checkpoint_ingest import Ingest
-from jointcheck.api.checkpoint_lookup import lookup_id_document
+from jointcheck.api.checkpoint_lookup import lookup_id_document, masked_name_by_subject
 from jointcheck.api.checkpoint_scan import ServerScans, ledger_for
 from jointcheck.api.checkpoint_terminals import Terminals, devices_of
 from jointcheck.api.root_rotation import ENDORSEMENTS_FILE, checked_chain, read_endorsements
@@ -37,7 +37,6 @@ from jointcheck.checkpoint.bundle import (
     sign_bundle,
 )
 from jointcheck.checkpoint.model import (
-    TONES,
     CheckRecord,
     OverrideReason,
     Registration,
@@ -45,8 +44,12 @@ from jointcheck.checkpoint.model import (
     ScreenResult,
     Station,
 )
-from jointcheck.checkpoint.reasons import CheckpointReason, checkpoint_message
-from jointcheck.checkpoint.registration import override, register
+from jointcheck.checkpoint.registration import (
+    ShownNames,
+    overridden_screen,
+    override,
+    register,
+)
 from jointcheck.checkpoint.runtime import Runtime, checkpoint_for, open_runtime
 from jointcheck.checkpoint.scan import Checkpoint
 from jointcheck.checkpoint.sealing import DeviceSealer
@@ -118,6 +121,8 @@ class CheckpointServer(Terminals, Ingest):
     _signer: tuple[int, str] | None = None
     # What this process last wrote of each device's last seen time and skew (Ingest._touch).
     _seen: dict[str, tuple[datetime, int | None]] = field(default_factory=dict)
+    # The masked name each refusal decided here showed, for the answer to its override.
+    _names: ShownNames = field(default_factory=ShownNames)
 
     @classmethod
     def of(
@@ -311,7 +316,11 @@ class CheckpointServer(Terminals, Ingest):
         self, device: Device, people: Sequence[Sequence[str]]
     ) -> list[tuple[CheckRecord, ScreenResult]]:
         """Decide at the server for a device served by it, and store the checks at once."""
-        return self._scans.scan(self.runtime(), self.station(device), people, self._colours(device))
+        decided = self._scans.scan(
+            self.runtime(), self.station(device), people, self._colours(device)
+        )
+        self._names.remember(screen for _, screen in decided)
+        return decided
 
     async def scan_async(
         self, device: Device, people: Sequence[Sequence[str]]
@@ -324,7 +333,9 @@ class CheckpointServer(Terminals, Ingest):
         station = self.cached_station(device)
         if station is None:
             station = await run_in_threadpool(self.station, device)
-        return await self._scans.scan_async(runtime, station, people, self._colours(device))
+        decided = await self._scans.scan_async(runtime, station, people, self._colours(device))
+        self._names.remember(screen for _, screen in decided)
+        return decided
 
     def close(self) -> None:
         """Commit the scans still queued and stop their writer."""
@@ -346,6 +357,7 @@ class CheckpointServer(Terminals, Ingest):
         record, screen = checkpoint.check_id_document(lookup, now)
         if store:
             self.ingest(device, [record], [], [], {}, touch=False)
+        self._names.remember([screen])
         return record, screen
 
     def _stored_check(self, device: Device, check_id: str) -> CheckRecord:
@@ -382,14 +394,13 @@ class CheckpointServer(Terminals, Ingest):
         checkpoint = self._checkpoint(device)
         record = override(checkpoint, denied, reason, staff, self.clock())
         self.ingest(device, [], [], [record], {})
-        zh, en = checkpoint_message(CheckpointReason.OVERRIDDEN)
-        return ScreenResult(
-            check_id=denied.id,
-            outcome=denied.outcome,
-            tone=TONES[denied.outcome],
-            masked_name="",
-            reasons=(*denied.reasons, CheckpointReason.OVERRIDDEN.value),
-            message_zh=zh,
-            message_en=en,
-            stale=denied.stale,
-        )
+        return overridden_screen(denied, self._overridden_name(device, denied))
+
+    def _overridden_name(self, device: Device, denied: CheckRecord) -> str:
+        """The masked name the refusal showed: remembered by this process, or else, for a
+        health code of the district, read again by its subject hash (another process decided
+        it). An ID document's refusal showed the masked number: not read again."""
+        shown = self._names.name_of(denied.id)
+        if shown or not denied.subject_hash or denied.via != "code":
+            return shown
+        return masked_name_by_subject(self.registry, device_principal(device), denied.subject_hash)

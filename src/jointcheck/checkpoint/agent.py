@@ -34,7 +34,6 @@ from jointcheck.checkpoint.bundle import (
     root_fingerprint,
 )
 from jointcheck.checkpoint.model import (
-    TONES,
     CheckRecord,
     OverrideReason,
     Registration,
@@ -50,7 +49,7 @@ from jointcheck.checkpoint.paper_online import (
 )
 from jointcheck.checkpoint.ports import MemoryLedger
 from jointcheck.checkpoint.reasons import TrustReason
-from jointcheck.checkpoint.registration import override, override_screen, register
+from jointcheck.checkpoint.registration import ShownNames, overridden_screen, override, register
 from jointcheck.checkpoint.rotation import (
     Endorsement,
     endorsed_key,
@@ -135,6 +134,7 @@ class Agent:
         self._online = False
         self._last_error = ""
         self._revoked_since: datetime | None = None
+        self._names = ShownNames()  # the masked name of each refusal, for its override
 
     # Set-up ----------------------------------------------------------------------------------
     def start(self) -> None:
@@ -292,7 +292,9 @@ class Agent:
                 else checkpoint.scan_family(people, now)
             )
             self.outbox.append(record for record, _ in results)
-        return [screen for _, screen in results]
+        screens = [screen for _, screen in results]
+        self._names.remember(screens)
+        return screens
 
     def _trusted_online(self) -> bool:
         """The last sync round reached the server and took (or already had) its bundle."""
@@ -339,17 +341,7 @@ class Agent:
             denied = self._stored(check_id)
             record = override(checkpoint, denied, OverrideReason(reason), staff, self.clock())
             self.outbox.append([record])
-        denied_screen = ScreenResult(
-            check_id=denied.id,
-            outcome=denied.outcome,
-            tone=TONES[denied.outcome],
-            masked_name="",
-            reasons=denied.reasons,
-            message_zh="",
-            message_en="",
-            stale=denied.stale,
-        )
-        return override_screen(denied_screen)
+        return overridden_screen(denied, self._names.name_of(denied.id))
 
     def id_document(self, document_type: str, number: str) -> ScreenResult:
         """R14: needs the server; the record it returns goes through the outbox like any.
@@ -374,7 +366,9 @@ class Agent:
         record = CheckRecord.from_dict(answer["record"])
         with self._lock:
             self.outbox.append([record])
-        return ScreenResult.from_dict(answer["result"])
+        screen = ScreenResult.from_dict(answer["result"])
+        self._names.remember([screen])
+        return screen
 
     def counts(self) -> dict[str, int]:
         return self.outbox.counts(district_day(self.clock()))

@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import dataclasses
 import re
+import threading
+from collections.abc import Iterable
 from datetime import datetime
 
 from jointcheck.checkpoint.model import (
@@ -38,6 +40,31 @@ _DOCUMENT = re.compile(r"^[A-Z0-9]{5,20}$")
 _RESIDENT_ID = re.compile(r"^[0-9]{17}[0-9X]$")
 MAX_NAME = 50
 MAX_PURPOSE = 200
+SHOWN_NAMES = 2000  # the refusals of a busy entrance's day, and more
+
+
+class ShownNames:
+    """The masked name each refusal showed, by check id, so that an override's answer names
+    the person let in as the refusal did (the check record holds no name, R6). In memory
+    only and bounded: past SHOWN_NAMES the oldest are forgotten, and an override of a check
+    not remembered (after a restart) answers no name."""
+
+    def __init__(self, size: int = SHOWN_NAMES) -> None:
+        self._size = size
+        self._names: dict[str, str] = {}
+        self._lock = threading.Lock()
+
+    def remember(self, screens: Iterable[ScreenResult]) -> None:
+        with self._lock:
+            for screen in screens:
+                if screen.outcome is Outcome.DENY and screen.masked_name:
+                    self._names[screen.check_id] = screen.masked_name
+            while len(self._names) > self._size:
+                del self._names[next(iter(self._names))]
+
+    def name_of(self, check_id: str) -> str:
+        with self._lock:
+            return self._names.get(check_id, "")
 
 
 def clean_registration(registration: Registration) -> Registration:
@@ -136,6 +163,23 @@ def override(
         at=at,
         reason=why,
         staff=staff,
+    )
+
+
+def overridden_screen(denied: CheckRecord, masked_name: str) -> ScreenResult:
+    """The screen after an override: the refusal, named as it was shown (MASKED_NAME), with
+    OVERRIDDEN added."""
+    return override_screen(
+        ScreenResult(
+            check_id=denied.id,
+            outcome=denied.outcome,
+            tone=TONES[denied.outcome],
+            masked_name=masked_name,
+            reasons=denied.reasons,
+            message_zh="",
+            message_en="",
+            stale=denied.stale,
+        )
     )
 
 

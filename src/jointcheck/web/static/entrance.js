@@ -245,7 +245,8 @@
   $("override-form").addEventListener("submit", async (event) => {
     event.preventDefault();
     const form = event.target;
-    // The answer to an override names no one: the screen keeps the name of the person let in.
+    // The answer names the person as the refusal did; one the terminal no longer remembers
+    // (restarted since) names no one, and the screen keeps the name it showed.
     const name = $("result").querySelector("[data-testid=result-name]").textContent;
     try {
       const data = await call("/override", formBody(form, ["check_id", "reason", "staff"]));
