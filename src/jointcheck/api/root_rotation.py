@@ -8,7 +8,8 @@ proof of what it signed. The server then publishes its next bundle with the new 
 chain (``CheckpointServer.bundle_document``), and terminals pinned to an earlier key follow.
 
 Every new file is written in full beside its target first, then moved into place, the private
-key last: a failure before that leaves the deployment on the old key, as it was.
+key last: a failure before the first move leaves the deployment on the old key, as it was; a
+crash between the moves is finished by the next ``rotate-root`` (``api.root_recovery``).
 """
 
 from __future__ import annotations
@@ -30,8 +31,17 @@ from jointcheck.credentials.revocation import resign_revocation_list
 from jointcheck.credentials.trust import sign_trust_list, signed_payload
 from jointcheck.errors import ConfigError, KeyMaterialError, TrustListError
 
-__all__ = ["ENDORSEMENTS_FILE", "Rotated", "checked_chain", "read_endorsements", "rotate_root"]
+__all__ = [
+    "ENDORSEMENTS_FILE",
+    "Rotated",
+    "checked_chain",
+    "read_endorsements",
+    "rotate_root",
+    "staged_beside",
+]
 RETIRED_DIR = "retired"
+# The new private key, written in full beside root.key.pem before the moves, moved last.
+STAGED_PRIVATE = ".root.key.pem.next"
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +52,8 @@ class Rotated:
     retired: Path
     links: int
     district: str  # the trust list's district code ("" when it names none)
+    # Finished after an interruption between its moves (``api.root_recovery``).
+    resumed: bool = False
 
 
 def read_endorsements(path: Path) -> list[dict[str, Any]]:
@@ -75,7 +87,7 @@ def checked_chain(path: Path, root: ec.EllipticCurvePublicKey) -> list[dict[str,
     return chain
 
 
-def _current_root(files: DistrictKeyFiles) -> ec.EllipticCurvePrivateKey:
+def current_root(files: DistrictKeyFiles) -> ec.EllipticCurvePrivateKey:
     if not files.root_private.is_file():
         raise KeyMaterialError(
             f"no district root key at {files.root_private}", code="ROOT_KEY_MISSING"
@@ -86,16 +98,21 @@ def _current_root(files: DistrictKeyFiles) -> ec.EllipticCurvePrivateKey:
     return key
 
 
+def staged_beside(path: Path) -> Path:
+    """Where a new version of PATH is written in full before it is moved into place."""
+    return path.with_name(f".{path.name}.next")
+
+
 def _staged(path: Path, data: bytes, staged: list[tuple[Path, Path]]) -> None:
     """DATA written in full beside PATH, to be moved into place with the others."""
-    temporary = path.with_name(f".{path.name}.next")
+    temporary = staged_beside(path)
     temporary.write_bytes(data)
     staged.append((temporary, path))
 
 
 def rotate_root(files: DistrictKeyFiles, now: datetime) -> Rotated:
     """Replace the district root key by a new one that the old key endorses from NOW."""
-    old = _current_root(files)
+    old = current_root(files)
     chain = checked_chain(files.endorsements, old.public_key())
     new = keyfiles.generate_signing_key()
     link = endorse(old, new.public_key(), now)
@@ -111,8 +128,8 @@ def rotate_root(files: DistrictKeyFiles, now: datetime) -> Rotated:
         resigned = resign_revocation_list(files.revocations.read_bytes(), old.public_key(), new)
         _staged(files.revocations, resigned, staged)
     _staged(files.root_public, keyfiles.public_pem(new.public_key()), staged)
-    retired = _retire(files, old, now)
-    next_private = files.root_private.with_name(".root.key.pem.next")
+    retired = retire(files, old, now)
+    next_private = files.root_private.with_name(STAGED_PRIVATE)
     next_private.unlink(missing_ok=True)  # left by a rotation that failed before its end
     next_public = keyfiles.write_signing_key(next_private, new)
     for temporary, target in staged:
@@ -129,12 +146,16 @@ def rotate_root(files: DistrictKeyFiles, now: datetime) -> Rotated:
     )
 
 
-def _retire(files: DistrictKeyFiles, old: ec.EllipticCurvePrivateKey, now: datetime) -> Path:
-    """A copy of OLD under ``secrets/retired`` (0600 in a 0700 folder), named by time and kid."""
+def retire(files: DistrictKeyFiles, old: ec.EllipticCurvePrivateKey, now: datetime) -> Path:
+    """A copy of OLD under ``secrets/retired`` (0600 in a 0700 folder), named by time and kid;
+    the copy an interrupted rotation of OLD made already, if there is one."""
     folder = files.root_private.parent / RETIRED_DIR
     folder.mkdir(mode=0o700, exist_ok=True)
-    stamp = now.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
     kid = keyfiles.kid_for_spki(old.public_key()).hex()
+    kept = sorted(folder.glob(f"root-*-{kid}.key.pem"))
+    if kept:
+        return kept[-1]
+    stamp = now.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
     path = folder / f"root-{stamp}-{kid}.key.pem"
     keyfiles.write_signing_key(path, old)
     return path

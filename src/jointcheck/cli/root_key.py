@@ -6,7 +6,9 @@ For the district office on the server's deployment (``JOINTCHECK_VAR_DIR``, the 
 ``jointcheck devices``): the rotation is written to the audit log as the district office, like
 an enrollment made there (R6). Exit status: 0 rotated, 1 the database cannot be opened
 (nothing rotated; or rotated, but the audit entry could not be written afterwards:
-ROTATED_NOT_AUDITED), 2 nothing to rotate or an endorsement file that does not verify.
+ROTATED_NOT_AUDITED), 2 nothing to rotate, an endorsement file that does not verify, or a
+rotation interrupted between its moves whose staged key does not match (ROTATION_UNFINISHED;
+one that matches is finished, and said so).
 """
 
 from __future__ import annotations
@@ -36,6 +38,26 @@ REFUSALS = {
         (
             "The district's existing root key endorsements do not verify or do not end at the "
             "key in use: nothing rotated; restore the file from a backup"
+        ),
+    ),
+    # A crash between rotate-root's moves, and the staged key is not the one the moved files
+    # name (api/root_recovery.py): nothing is touched; what to put back.
+    "ROTATION_UNFINISHED": (
+        2,
+        (
+            "上次更换区根密钥中途中断，暂存的新私钥（var/secrets/.root.key.pem.next）与已移入的文件不符，"
+            "未作改动：root.key.pem 仍是在用的密钥（var/secrets/retired 中有其副本，若缺失请从该处复制回来）；"
+            "请从更换前的备份恢复 var/trust 中的 root-endorsements.json、trust-list.json、revocations.jcrl "
+            "和 root.pub.pem，或放回与之相符的暂存私钥，然后再次运行 jointcheck keys rotate-root"
+        ),
+        (
+            "A root key rotation was interrupted and its staged new key "
+            "(var/secrets/.root.key.pem.next) is not the key the files already moved name: "
+            "nothing changed. root.key.pem is still the key in use (var/secrets/retired holds a "
+            "copy: copy it back from there if it is missing); restore root-endorsements.json, "
+            "trust-list.json, revocations.jcrl and root.pub.pem in var/trust from the backup "
+            "made before the rotation, or put back the staged key that matches them, then run "
+            "jointcheck keys rotate-root again"
         ),
     ),
     "NOT_READY": (
@@ -76,9 +98,13 @@ def rotate_root() -> None:
     kept in var/secrets/retired. Terminals follow at their next sync. Written
     to the audit log (root_key.rotate) as the district office.
 
-    Exit status 2 with ROOT_KEY_MISSING when there is no root key yet.
+    A rotation a crash interrupted between its moves (the new private
+    key still staged) is finished with that key, when it is the one the
+    moved files name; otherwise exit status 2 with ROTATION_UNFINISHED,
+    which says what to restore. Exit status 2 with ROOT_KEY_MISSING when
+    there is no root key yet.
     """
-    from jointcheck.api.root_rotation import rotate_root as rotate_files
+    from jointcheck.api.root_recovery import rotate_or_finish
     from jointcheck.bootstrap import DistrictKeyFiles, build_registry
     from jointcheck.cli.trust import fault_exit
     from jointcheck.config import load_settings
@@ -99,7 +125,7 @@ def rotate_root() -> None:
     try:
         _check_audit_log(registry)
         try:
-            done = rotate_files(files, datetime.now(UTC))
+            done = rotate_or_finish(files, datetime.now(UTC))
         except JointcheckError as exc:
             if exc.code not in REFUSALS:
                 raise fault_exit(exc) from exc  # with the catalog's zh-CN and en messages
@@ -158,6 +184,7 @@ def _audit(registry: Registry, done: Rotated) -> None:
                     "next": done.next,
                     "since": done.since.isoformat(),
                     "retired": done.retired.name,
+                    "resumed": done.resumed,
                 },
             )
         )
@@ -165,6 +192,11 @@ def _audit(registry: Registry, done: Rotated) -> None:
 
 
 def _say_next(files: DistrictKeyFiles, done: Rotated) -> None:
+    if done.resumed:
+        typer.echo(
+            "区根密钥的上次更换中途中断，已用暂存的新密钥完成 The rotation interrupted between its "
+            "moves was finished with its staged key (the key the moved files name)"
+        )
     typer.echo(f"rotated the district root key from {done.since.isoformat()}")
     typer.echo(f"  retired key: {done.previous}")
     typer.echo(f"               kept in {done.retired} (0600)")
