@@ -116,6 +116,29 @@ def test_an_override_at_the_agent_names_the_person_as_the_refusal_did(client, di
     assert "张*三".encode() not in raw
 
 
+def test_the_agents_entrance_page_counts_overrides_as_the_server_does(client, district, tmp_path):
+    from jointcheck.api.agent_app import create_agent_app
+
+    agent, transport = make_agent(district, client, tmp_path)
+    transport.up = False
+    for _ in range(2):
+        denied = agent.scan([[health_code(district, CodeColour.RED)]])[0]
+    agent.override(denied.check_id, "OFFICIAL_DUTY", "s-01")
+    with TestClient(create_agent_app(agent, sync_interval=3600)) as local:
+        page = local.get("/?lang=en").text
+        key = page.split('name="agent-key" content="', 1)[1].split('"', 1)[0]
+        counts = local.get("/api/agent/counts", headers={"x-agent-key": key}).json()["counts"]
+    assert '<dt>Overridden</dt><dd data-count="overrides"' in page
+    assert (counts["checks"], counts["denied"], counts["overrides"]) == (2, 2, 1)
+    transport.up = True
+    assert agent.sync() is not None
+    at_server = district.server.counts(district.place_id)
+    assert (at_server["denied"], at_server["overrides"]) == (2, 1)
+    # Tomorrow's page starts again from nothing, like the server's day.
+    district.clock[0] += timedelta(days=1)
+    assert agent.overrides() == 0
+
+
 def test_the_clock_skew_is_measured_and_recorded_at_the_server(client, district, tmp_path):
     agent, _ = make_agent(district, client, tmp_path)
     agent.clock = lambda: district.now() - timedelta(seconds=90)

@@ -122,6 +122,8 @@ def counts_json(agent: Agent) -> dict[str, Any]:
     by_outcome = agent.counts()
     totals = {name: by_outcome.get(outcome, 0) for outcome, name in OUTCOME_COUNTS.items()}
     totals["checks"] = sum(by_outcome.values())
+    # Admitted against a refusal: the DENY check stays, the override is counted beside it.
+    totals["overrides"] = agent.overrides()
     status = agent.status()
     return {
         "counts": totals,

@@ -373,6 +373,9 @@ class Agent:
     def counts(self) -> dict[str, int]:
         return self.outbox.counts(district_day(self.clock()))
 
+    def overrides(self) -> int:
+        return self.outbox.overrides(district_day(self.clock()))
+
     # Sync ------------------------------------------------------------------------------------
     def _take_bundle(self, document: bytes) -> None:
         """A fetched bundle, before anything is uploaded: a refusal is recorded, and one that

@@ -262,6 +262,11 @@ class Outbox:
         )
         return {str(o): int(n) for o, n in rows}
 
+    def overrides(self, day: str) -> int:
+        """This device's overrides of DAY, counted as the server counts them (issue 4)."""
+        row = self._row("SELECT count(*) FROM event WHERE kind = 'override' AND day = ?", (day,))
+        return int(row[0]) if row else 0
+
     def get_meta(self, key: str) -> str | None:
         row = self._row("SELECT value FROM meta WHERE key = ?", (key,))
         return str(row[0]) if row else None
