@@ -156,7 +156,9 @@ def test_a_span_is_at_most_the_retention_days_and_bad_spans_have_a_code(client, 
     assert set(error["message"]) == {"zh-CN", "en"}
     assert "retention" in error["message"]["en"]
     backwards = staff.get(API, params={"from": "2021-09-06", "to": "2021-09-01"})
+    assert backwards.status_code == 400
     assert backwards.json()["error"]["code"] == "REGISTRATIONS_DAYS"
+    assert set(backwards.json()["error"]["message"]) == {"zh-CN", "en"}
     both = staff.get(API, params={"day": DAY, "from": DAY})
     assert both.json()["error"]["code"] == "REGISTRATIONS_DAYS"
     ok = staff.get(API, params={"from": "2021-08-10", "to": "2021-09-06"})

@@ -24,6 +24,20 @@ MEMBER = "5f0c3a5e-8f0b-4a53-9d55-3c3b0b7f2e11"
         (f"/me/print?member={MEMBER}&lang=en", f"/me/print?member={MEMBER}&lang=en"),
         (f"/places/7/devices?enrolled={MEMBER}", f"/places/7/devices?enrolled={MEMBER}"),
         ("/verify?fragment=1", "/verify?fragment=1"),
+        # The registrations' day, span and street (R3, R5).
+        (
+            "/registrations?street=370704001&day=2021-09-06",
+            "/registrations?street=370704001&day=2021-09-06",
+        ),
+        (
+            "/api/streets/370704001/registrations?from=2021-09-01&to=2021-09-06",
+            "/api/streets/370704001/registrations?from=2021-09-01&to=2021-09-06",
+        ),
+        (
+            "/registrations?street=13812345678&day=%E5%BC%A0%E4%B8%89",
+            "/registrations?street=-&day=-",
+        ),
+        ("/api/streets/370704194503080012/registrations", "/api/streets/-/registrations"),
         # A kept name holding what it does not hold (a document number, a name, a phone).
         ("/me/print?member=370704194503080012", "/me/print?member=-"),
         ("/devices?lang=%E5%BC%A0%E4%B8%89&page=13800000000", "/devices?lang=-&page=-"),
