@@ -3,6 +3,7 @@ no network, keeps what it decided, and the server ends with every check exactly 
 
 from __future__ import annotations
 
+import logging
 import re
 from datetime import timedelta
 from pathlib import Path
@@ -137,6 +138,28 @@ def test_the_agents_entrance_page_counts_overrides_as_the_server_does(client, di
     # Tomorrow's page starts again from nothing, like the server's day.
     district.clock[0] += timedelta(days=1)
     assert agent.overrides() == 0
+
+
+def test_the_agent_logs_a_refused_registration_as_a_refusal_not_a_fault(
+    client, district, tmp_path, caplog
+):
+    from jointcheck.api.agent_app import create_agent_app
+
+    agent, _ = make_agent(district, client, tmp_path)
+    persuaded = agent.scan([[health_code(district)]])[0]
+    caplog.set_level(logging.INFO, logger="jointcheck.api")
+    with TestClient(create_agent_app(agent, sync_interval=3600)) as local:
+        key = local.get("/").text.split('name="agent-key" content="', 1)[1].split('"', 1)[0]
+        answer = local.post(
+            "/api/agent/register",
+            json={"check_id": persuaded.check_id, "name": PERSON.name,
+                  "id_number": PERSON.id_number, "phone": "12-34", "purpose": "探亲"},
+            headers={"x-agent-key": key, "x-csrf-token": local.cookies.get("jc_csrf") or ""},
+        )  # fmt: skip
+    assert (answer.status_code, answer.json()["error"]["code"]) == (400, "PHONE_INVALID")
+    logged = [(r.levelno, r.getMessage()) for r in caplog.records if r.name == "jointcheck.api"]
+    assert logged == [(logging.INFO, "refused PHONE_INVALID (InputError) on /api/agent/register")]
+    assert PERSON.id_number not in caplog.text
 
 
 def test_the_clock_skew_is_measured_and_recorded_at_the_server(client, district, tmp_path):

@@ -161,8 +161,13 @@ async def _on_validation(request: Request, exc: Exception) -> Response:
 async def _on_fault(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, JointcheckError)  # noqa: S101 - registered for it only
     status = fault_status(exc)
-    # Logs carry codes and routes, never the request's data (house rule 4).
-    log.warning("fault %s (%s) on %s", exc.code, type(exc).__name__, request.url.path)
+    # Logs carry codes and routes, never the request's data (house rule 4). Bad input and a
+    # role's refusal are expected answers (house rule 1), logged as refusals for whoever
+    # follows a request; a fault is what an operator must look at.
+    if isinstance(exc, InputError | AccessDenied):
+        log.info("refused %s (%s) on %s", exc.code, type(exc).__name__, request.url.path)
+    else:
+        log.warning("fault %s (%s) on %s", exc.code, type(exc).__name__, request.url.path)
     return error_response(request, status, _fault_code(exc))
 
 
