@@ -23,6 +23,7 @@ from jointcheck.api.street_registrations import (
     StreetRegistrations,
     days_asked,
 )
+from jointcheck.policy import DEFAULT_PACK
 from jointcheck.security.roles import REGISTRATION_READERS, Principal
 
 router = APIRouter(tags=["registrations"])
@@ -38,7 +39,8 @@ def street_registrations(request: Request) -> StreetRegistrations:
     found = services.extras.get(SERVICE_KEY)
     if isinstance(found, StreetRegistrations):
         return found
-    service = StreetRegistrations.of(get_registry(services), services.clock)
+    pack_id = str(services.extras.get("pack_id", DEFAULT_PACK))
+    service = StreetRegistrations.of(get_registry(services), services.clock, pack_id)
     services.extras[SERVICE_KEY] = service
     return service
 

@@ -124,8 +124,12 @@ class StreetRegistrations:
     default_retention: int
 
     @classmethod
-    def of(cls, registry: Registry, clock: Callable[[], datetime]) -> StreetRegistrations:
-        retention = load_shipped(DEFAULT_PACK).parameters.retention_days
+    def of(
+        cls, registry: Registry, clock: Callable[[], datetime], pack_id: str = DEFAULT_PACK
+    ) -> StreetRegistrations:
+        """The service of a deployment: before its first bundle is published, the retention
+        days are those of the pack it will publish (PACK_ID)."""
+        retention = load_shipped(pack_id).parameters.retention_days
         return cls(registry, clock, registry.auditor, retention)
 
     def today(self) -> date:
