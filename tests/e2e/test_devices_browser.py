@@ -35,6 +35,8 @@ def test_an_operator_enrolls_and_revokes_a_terminal(page, live_server, sign_in, 
         f"--root-key {fingerprint}"
     )
     assert _device_answer(live_server, token) == 200
+    why = page.get_by_test_id("agent-env-why").inner_text()
+    assert "not --token: a command's arguments are visible to every user" in why
 
     page.go_back()
     page.reload()
