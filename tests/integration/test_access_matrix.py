@@ -19,7 +19,7 @@ import json
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from importlib import resources
 from typing import Any
 
@@ -44,6 +44,7 @@ from jointcheck.credentials.subject import subject_hash
 from jointcheck.registry.demo import DemoDistrict, DemoPerson, build_demo
 from jointcheck.registry.model import Place
 from jointcheck.registry.seeding import DemoSeeder
+from jointcheck.security.idcard import make_resident_id
 from jointcheck.security.pii import new_key_text
 from jointcheck.security.roles import within
 from jointcheck.store.migrate import upgrade
@@ -77,6 +78,8 @@ RESIDENT = frozenset({"resident"})
 # Who reads a street's list of registrations (R3, R5): the street's staff, and the district
 # office (its administrator and the health authority); each within their scope, masked.
 REGISTRATION_READERS = frozenset({"admin", "health", "street1", "street2"})
+# Issue 4: only the health authority changes a health-code colour, within its district.
+HEALTH = frozenset({"health"})
 
 # Not called: the static files, and the OpenAPI schema (the app's description, no data).
 SKIPPED = {"/static", "/api/openapi.json"}
@@ -130,6 +133,12 @@ ACCESS: dict[tuple[str, str], frozenset[str]] = {
     ("GET", "/api/streets/{street_code}/registrations"): REGISTRATION_READERS,
     ("GET", "/registrations"): REGISTRATION_READERS,
     ("GET", "/registrations/export"): REGISTRATION_READERS,
+    # Issue 4: the health authority changes a person's code colour (API and page).
+    ("POST", "/api/persons/health-code"): HEALTH,
+    ("GET", "/health-codes"): HEALTH,
+    ("POST", "/health-codes"): HEALTH,
+    ("GET", "/health-codes/{person_id}"): HEALTH,
+    ("POST", "/health-codes/{person_id}"): HEALTH,
 }
 
 # Routes that are audited reads of decrypted personal data, and who may make them in clear
@@ -426,6 +435,25 @@ def _family_member(world: World, caller: str, own: bool) -> dict[str, Any]:
     return {"params": {"member": str(world.demo.persons[index].id)}}
 
 
+# The person whose colour the health authority changes: one no other route's call names.
+CODE_PERSON = 6
+
+
+def _code_document(world: World, caller: str, own: bool) -> dict[str, str]:
+    """A person of the district (own), or a well-formed number no one here holds (not own:
+    the demo has one district, and another district's person answers the same, as unknown)."""
+    del caller
+    if own:
+        return {
+            "document_type": "resident_id_card",
+            "number": _person(world, CODE_PERSON)["id_number"],
+        }
+    return {
+        "document_type": "resident_id_card",
+        "number": make_resident_id("370705", date(1980, 1, 1), 17),
+    }
+
+
 BODIES: dict[tuple[str, str], Builder] = {
     ("POST", "/api/verify"): lambda w, c, o: {"json": {"text": "HC1:NOT-A-CODE"}},
     ("POST", "/api/verify/image"): lambda w, c, o: {
@@ -460,6 +488,14 @@ BODIES: dict[tuple[str, str], Builder] = {
     ("POST", "/family/links"): _family_page_link,
     ("POST", "/family/unlink"): _family_page_unlink,
     ("GET", "/me/print"): _family_member,
+    ("POST", "/api/persons/health-code"): lambda w, c, o: {
+        "json": {"document": _code_document(w, c, o), "colour": "yellow", "reason": "matrix"}
+    },
+    ("POST", "/health-codes"): lambda w, c, o: {"data": _code_document(w, c, o)},
+    # Without "confirmed": the change is checked and shown for confirmation, not made.
+    ("POST", "/health-codes/{person_id}"): lambda w, c, o: {
+        "data": {"colour": "red", "reason": "matrix", "until": ""}
+    },
     ("POST", "/verify"): lambda w, c, o: {"data": {"text": "HC1:NOT-A-CODE"}},
     ("POST", "/login"): lambda w, c, o: {
         "data": {"username": "operator", "password": "demo-operator-2021"}
@@ -495,6 +531,10 @@ SCOPED = {
     ("GET", "/api/streets/{street_code}/registrations"),
     ("GET", "/registrations"),
     ("GET", "/registrations/export"),
+    ("POST", "/api/persons/health-code"),
+    ("POST", "/health-codes"),
+    ("GET", "/health-codes/{person_id}"),
+    ("POST", "/health-codes/{person_id}"),
 }
 
 
@@ -517,6 +557,9 @@ def _path(world: World, caller: str, path: str, own: bool) -> str:
         "place_id": str(place.id if place is not None else 0),
         "street_code": _street(world, caller, own),
     }
+    if "{person_id}" in path:
+        # A person of the district (own), or an id no one has (another district's looks so).
+        fillers["person_id"] = str(world.demo.persons[CODE_PERSON].id if own else uuid.UUID(int=7))
     if "{link_id}" in path:
         fillers["link_id"] = _family_link(world, caller, own)
     for name, value in fillers.items():

@@ -42,9 +42,10 @@ def test_each_visitor_is_offered_the_pages_they_can_open(app, district, lang):
     with TestClient(app) as visitor:
         assert cards(visitor, lang) == {"/verify", "/me", "/entrance", "/login"}
     health = signed_in(app, district, Role.HEALTH_AUTHORITY, "370704")
-    assert cards(health, lang) == {"/verify", "/entrance", "/registrations"}
+    assert cards(health, lang) == {"/verify", "/entrance", "/registrations", "/health-codes"}
     assert health.get("/me").status_code == 403  # what the card would have led to
     assert health.get("/registrations").status_code == 200
+    assert health.get("/health-codes").status_code == 200
     resident = signed_in(app, district, Role.RESIDENT, "370704001001001")
     assert cards(resident, lang) == {"/verify", "/me", "/entrance"}
     operator = signed_in(app, district, Role.PLACE_OPERATOR, "370704001001")

@@ -20,6 +20,7 @@ from jointcheck import __version__
 from jointcheck.api import (
     checkpoint,
     routes_family,
+    routes_health_code,
     routes_holder,
     routes_registrations,
     routes_system,
@@ -38,6 +39,7 @@ from jointcheck.web import (
     pages_auth,
     pages_devices,
     pages_family,
+    pages_health_code,
     pages_holder,
     pages_home,
     pages_registrations,
@@ -158,6 +160,7 @@ def create_app(
         routes_holder.router,
         routes_family.router,
         routes_registrations.router,
+        routes_health_code.router,
         pages_home.router,
         pages_verify.router,
         pages_auth.router,
@@ -165,6 +168,7 @@ def create_app(
         pages_devices.router,
         pages_family.router,
         pages_registrations.router,
+        pages_health_code.router,
     ):
         app.include_router(router)
     return app

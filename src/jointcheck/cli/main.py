@@ -16,6 +16,7 @@ from jointcheck.cli import (
     db,
     demo,
     devices,
+    persons,
     policy,
     revocation,
     root_key,
@@ -38,6 +39,7 @@ app.add_typer(policy.app, name="policy")
 app.add_typer(db.app, name="db")
 app.add_typer(demo.app, name="demo")
 app.add_typer(devices.app, name="devices")
+app.add_typer(persons.app, name="persons")
 trust.keys_app.command(name="rotate-root")(root_key.rotate_root)
 app.add_typer(trust.keys_app, name="keys")
 app.add_typer(trust.trust_app, name="trust")

@@ -13,6 +13,7 @@ from uuid import UUID, uuid4
 
 from jointcheck.credentials.model import CodeColour
 from jointcheck.errors import InputError
+from jointcheck.registry.code_change import check_change
 from jointcheck.registry.model import (
     ContraindicationLevel,
     ContraindicationRecord,
@@ -21,7 +22,7 @@ from jointcheck.registry.model import (
     VaccinationRecord,
 )
 from jointcheck.registry.ports import RegistryUnitOfWork
-from jointcheck.security.audit import Auditor, require_reason, utc_now
+from jointcheck.security.audit import Auditor, utc_now
 from jointcheck.security.ports import AuditAction
 from jointcheck.security.roles import (
     AccessDenied,
@@ -118,12 +119,18 @@ class HealthRecordService:
         *,
         reason: str,
         until: datetime | None = None,
+        now: datetime | None = None,
     ) -> HealthCodeStatus:
-        """Set a person's health-code colour; only the health authority may, and it is audited."""
+        """Set a person's health-code colour; only the health authority may, and it is audited.
+
+        NOW is the instant of the change (the request's clock at the edges); the reason is
+        required and ``until``, when given, lies after it (``code_change.check_change``).
+        """
         if not may_change_health_code(principal):
             raise AccessDenied("only the health authority changes a health-code colour")
-        reason = require_reason(reason)
-        now = self._clock()
+        now = now or self._clock()
+        checked = check_change(colour.value, reason, until, now)
+        reason, until = checked.reason, checked.until
         with self._uow() as uow:
             sealed = self._person(uow, principal, person_id)
             before = uow.persons.health_code(person_id)

@@ -48,6 +48,7 @@ PAGES = (
     PageEntry(
         "registrations_page", "registrations", frozenset(r.value for r in REGISTRATION_READERS)
     ),
+    PageEntry("health_codes_page", "health_codes", frozenset({Role.HEALTH_AUTHORITY.value})),
     PageEntry("login_page", "login", signed_in_roles=frozenset()),
 )
 

@@ -38,6 +38,7 @@ NAV: tuple[tuple[str, str, frozenset[str] | None, str | None], ...] = (
         frozenset(r.value for r in REGISTRATION_READERS),
         "registrations_page",
     ),
+    ("/health-codes", "nav.health_codes", frozenset({"health_authority"}), "health_codes_page"),
 )
 
 
