@@ -77,6 +77,7 @@ def test_demo_up_seeds_prints_the_logins_and_serves_the_app_factory(tmp_path, mo
     assert {"Enroll", "revoke", "entrance", "terminals"} <= set(result.output.split())
     assert "http://127.0.0.1:8123/devices" in result.output
     assert "http://127.0.0.1:8123/registrations" in result.output
+    assert "http://127.0.0.1:8123/health-codes" in result.output
     # demo up serves as `jointcheck serve` does (api/uvicorn_options.py).
     assert served == {
         "app": "jointcheck.api.app:create_app",

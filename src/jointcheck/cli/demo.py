@@ -44,6 +44,7 @@ PAGES = (
     ("/devices", "入口终端 Enroll or revoke entrance terminals (sign in as operator or staff)"),
     ("/family", "家人关联 Link family members without a phone (sign in as grid1 or admin)"),
     ("/registrations", "登记名单 A street's registrations, to Excel (sign in as street1 or admin)"),
+    ("/health-codes", "健康码管理 Change a person's health-code colour (sign in as health)"),
 )
 
 
