@@ -74,7 +74,7 @@ def test_the_colour_route_refuses_with_stable_codes(client, district):
     assert unknown.status_code == 401
 
 
-def test_a_device_of_another_district_learns_no_colour(district, principal):
+def test_a_device_of_another_district_learns_no_colour_nor_record(district, principal):
     _holder_turned_yellow(district, principal)
     wanted = subject_hash(district.subject_key, HOLDER.id_number).hex()
     persons = district.registry.persons
@@ -83,6 +83,12 @@ def test_a_device_of_another_district_learns_no_colour(district, principal):
     elsewhere = Principal(0, "device:b", Role.CHECKPOINT_DEVICE, "370705001001", 1)
     assert persons.colour_by_subject(here, wanted) is CodeColour.YELLOW  # another street
     assert persons.colour_by_subject(elsewhere, wanted) is None
+    # Nor by the ID-document path (R14, R6): the same person is unknown to that device.
+    found = persons.health_by_document(here, "resident_id_card", HOLDER.id_number)
+    assert found is not None
+    assert found.code is not None
+    assert found.code.colour is CodeColour.YELLOW
+    assert persons.health_by_document(elsewhere, "resident_id_card", HOLDER.id_number) is None
 
 
 # The agent ---------------------------------------------------------------------------------

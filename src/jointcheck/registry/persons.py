@@ -338,8 +338,8 @@ class PersonService:
         sealed = uow.persons.find_by_lookup(lookup)
         if sealed is None:
             return None
-        ref = PersonRef(sealed.id, sealed.admin_code)
-        if principal.role is not Role.CHECKPOINT_DEVICE and not can_access(principal, ref):
+        # A device learns of people of its own district only, as with a paper code's colour.
+        if not _may_learn_colour(principal, PersonRef(sealed.id, sealed.admin_code)):
             return None
         return sealed
 
