@@ -96,7 +96,7 @@ def test_the_grid_administrator_links_and_removes_a_member_from_the_page(
 
     again = add(grid_admin, str(resident.person_id), grandma.id_number, relation="neighbour")
     again_page = grid_admin.get(again.headers["location"] + "&lang=en").text
-    assert "王*英 was linked to the resident already, as “Grandparent”." in again_page
+    assert "王*英 was linked to the resident already, as &#34;Grandparent&#34;." in again_page
     assert len(audit(registry, "family.link", resident.person_id)) == 1
 
     link_id = page.split('data-testid="family-link" data-link-id="', 1)[1].split('"', 1)[0]
