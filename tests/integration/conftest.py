@@ -15,6 +15,7 @@ import shutil
 import sqlite3
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
@@ -62,23 +63,31 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-@pytest.fixture(scope="session")
-def postgres_url() -> Iterator[str]:
+@contextmanager
+def postgres_schema(prefix: str) -> Iterator[str]:
+    """A URL of the test PostgreSQL whose search path is a fresh schema (PREFIX_pid_random),
+    dropped afterwards; not migrated. Skipped locally without JOINTCHECK_TEST_DATABASE_URL, a
+    failure in CI."""
     base = os.environ.get(PG_URL_ENV, "")
     require(bool(base), PG_HINT)
-    schema = f"jc_test_{os.getpid()}_{uuid.uuid4().hex[:8]}"
+    schema = f"{prefix}_{os.getpid()}_{uuid.uuid4().hex[:8]}"
     admin = create_engine(normalise_url(base))
     with admin.begin() as connection:
         connection.execute(text(f'CREATE SCHEMA "{schema}"'))
     separator = "&" if "?" in base else "?"
-    url = f"{normalise_url(base)}{separator}options={quote(f'-csearch_path={schema}')}"
     try:
-        upgrade(url)
-        yield url
+        yield f"{normalise_url(base)}{separator}options={quote(f'-csearch_path={schema}')}"
     finally:
         with admin.begin() as connection:
             connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
         admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    with postgres_schema("jc_test") as url:
+        upgrade(url)
+        yield url
 
 
 def _truncate_all(url: str) -> None:

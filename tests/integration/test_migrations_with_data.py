@@ -4,20 +4,18 @@ back to 0005 without losing a row (0006 link ids, 0007 web notices, 0008 bundle_
 
 from __future__ import annotations
 
-import os
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
 
 import pytest
 from alembic import command
-from sqlalchemy import Engine, MetaData, Table, create_engine, func, insert, select, text
+from sqlalchemy import Engine, MetaData, Table, func, insert, select, text
 
-from conftest import PG_HINT, PG_URL_ENV, require
-from jointcheck.store.engine import make_engine, normalise_url
+from conftest import postgres_schema
+from jointcheck.store.engine import make_engine
 from jointcheck.store.migrate import alembic_config, upgrade
 from jointcheck.store.models import Base
 
@@ -32,19 +30,8 @@ def empty_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'deployed.db'}"
         return
-    base = os.environ.get(PG_URL_ENV, "")
-    require(bool(base), PG_HINT)  # skipped locally, a failure in CI
-    schema = f"jc_mig_{os.getpid()}_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(normalise_url(base))
-    with admin.begin() as connection:
-        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    separator = "&" if "?" in base else "?"
-    try:
-        yield f"{normalise_url(base)}{separator}options={quote(f'-csearch_path={schema}')}"
-    finally:
-        with admin.begin() as connection:
-            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
+    with postgres_schema("jc_mig") as url:  # skipped locally, a failure in CI
+        yield url
 
 
 def _table(engine: Engine, name: str) -> Table:

@@ -97,7 +97,8 @@ def fail(code: str, exit_code: int = USAGE, **values: object) -> NoReturn:
     raise typer.Exit(code=exit_code)
 
 
-def _open() -> tuple[Settings, Registry]:
+def open_deployment() -> tuple[Settings, Registry]:
+    """The deployment's settings and registry, or NOT_READY (what to check) and exit 1."""
     from jointcheck.bootstrap import build_registry
     from jointcheck.config import load_settings
     from jointcheck.errors import JointcheckError
@@ -164,7 +165,7 @@ def list_devices(
 
     if street is not None and not (street.isdigit() and len(street) == STREET_CODE_LENGTH):
         fail("STREET_CODE_INVALID", street=street)
-    settings, registry = _open()
+    settings, registry = open_deployment()
     try:
         if place is not None:
             _place(registry, place)
@@ -236,7 +237,7 @@ def places(
 
     if street is not None and not (street.isdigit() and len(street) == STREET_CODE_LENGTH):
         fail("STREET_CODE_INVALID", street=street)
-    _, registry = _open()
+    _, registry = open_deployment()
     try:
         with registry.uow() as uow:
             found, total = places_with_devices(
@@ -284,7 +285,7 @@ def enroll(
     from jointcheck.checkpoint.enrollment import ENV_REASON_EN, ENV_REASON_ZH, agent_command
     from jointcheck.errors import InputError
 
-    settings, registry = _open()
+    settings, registry = open_deployment()
     try:
         where = _place(registry, place)
         names = [e.name for e in where.entrances]
@@ -332,7 +333,7 @@ def revoke(
     """
     from jointcheck.store.checkpoint_devices import device_statuses
 
-    settings, registry = _open()
+    settings, registry = open_deployment()
     try:
         with registry.uow() as uow:
             found = device_statuses(

@@ -17,9 +17,10 @@ from zoneinfo import ZoneInfo
 
 import typer
 
+from jointcheck.cli.devices import open_deployment
+
 if TYPE_CHECKING:
     from jointcheck.bootstrap import Registry
-    from jointcheck.config import Settings
     from jointcheck.security.roles import Principal
 
 app = typer.Typer(
@@ -39,19 +40,6 @@ def fail(code: str, exit_code: int = USAGE) -> NoReturn:
     message = both(f"error.{code}")
     typer.echo(f"error [{code}]\n  {message['zh-CN']}\n  {message['en']}", err=True)
     raise typer.Exit(code=exit_code)
-
-
-def _open() -> tuple[Settings, Registry]:
-    from jointcheck.bootstrap import build_registry
-    from jointcheck.config import load_settings
-    from jointcheck.errors import JointcheckError
-
-    try:
-        settings = load_settings()
-        return settings, build_registry(settings)
-    except JointcheckError as exc:
-        typer.echo(f"error [{exc.code}]: cannot open the database or the keys", err=True)
-        raise typer.Exit(code=FAULT) from exc
 
 
 def _district_of_person(registry: Registry, document_type: str, number: str) -> str:
@@ -122,7 +110,7 @@ def health_code(
     from jointcheck.registry.code_change import check_change, parse_until
     from jointcheck.registry.health_code import HealthCodeDesk
 
-    settings, registry = _open()
+    settings, registry = open_deployment()
     zone = ZoneInfo(settings.timezone)
     now = datetime.now(UTC)
     try:

@@ -39,8 +39,7 @@ from jointcheck.errors import InputError, StoreError
 from jointcheck.registry.model import Place
 from jointcheck.security.roles import Principal
 from jointcheck.store.checkpoint_devices import DeviceStatus
-from jointcheck.web.i18n import LOCALES
-from jointcheck.web.render import render
+from jointcheck.web.render import render, render_error
 
 router = APIRouter(tags=["pages"])
 
@@ -55,20 +54,7 @@ def _server_url(request: Request) -> str:
 
 
 def _not_found(request: Request) -> HTMLResponse:
-    # The error page, whose language links lead to /devices: the usual ones repeat the path.
-    links = {loc: f"/devices?{urlencode({'lang': loc})}" for loc in LOCALES}
-    return render(
-        request,
-        "error.html",
-        {
-            "status": HTTPStatus.NOT_FOUND,
-            "code": "NOT_FOUND",
-            "message": error_message("NOT_FOUND"),
-            "fields": [],
-            "lang_links": links,
-        },
-        status_code=HTTPStatus.NOT_FOUND,
-    )
+    return render_error(request, HTTPStatus.NOT_FOUND, "NOT_FOUND", lang_path="/devices")
 
 
 @router.get("/devices", response_class=HTMLResponse)

@@ -31,9 +31,9 @@ from jointcheck.checkpoint.reasons import CheckpointReason, checkpoint_message
 from jointcheck.errors import InputError
 from jointcheck.policy.reasons import PolicyReason, message
 from jointcheck.security.roles import Principal
-from jointcheck.web.i18n import LOCALES, ZH
+from jointcheck.web.i18n import ZH
 from jointcheck.web.registrations_xlsx import MEDIA_TYPE, filename, workbook
-from jointcheck.web.render import render
+from jointcheck.web.render import render, render_error
 
 router = APIRouter(tags=["pages"])
 StreetQuery = Annotated[str, Query(max_length=12)]
@@ -62,19 +62,7 @@ def _street_code(service: StreetRegistrations, principal: Principal, asked: str)
 
 
 def _not_found(request: Request) -> HTMLResponse:
-    links = {loc: f"/registrations?{urlencode({'lang': loc})}" for loc in LOCALES}
-    return render(
-        request,
-        "error.html",
-        {
-            "status": HTTPStatus.NOT_FOUND,
-            "code": "NOT_FOUND",
-            "message": error_message("NOT_FOUND"),
-            "fields": [],
-            "lang_links": links,
-        },
-        status_code=HTTPStatus.NOT_FOUND,
-    )
+    return render_error(request, HTTPStatus.NOT_FOUND, "NOT_FOUND", lang_path="/registrations")
 
 
 def _page(

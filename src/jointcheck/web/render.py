@@ -115,9 +115,16 @@ def render(
 
 
 def render_error(
-    request: Request, status: int, code: str, fields: Sequence[dict[str, Any]] = ()
+    request: Request,
+    status: int,
+    code: str,
+    fields: Sequence[dict[str, Any]] = (),
+    *,
+    lang_path: str | None = None,
 ) -> HTMLResponse:
-    """The HTML error page: status, stable code, and the message in both languages."""
+    """The HTML error page: status, stable code, and the message in both languages.
+    LANG_PATH: where its language links lead (by default the same address again, which for
+    an id no one may see would only answer the same error)."""
     key = f"error.{code}"
     message = both(key) if key in catalog() else both("error.UNDESCRIBED")
     # The verify page's fetch asks for a fragment: answer the problem box, not a whole page.
@@ -131,6 +138,11 @@ def render_error(
             "message": message,
             "fields": list(fields),
             "problem": {"code": code, "message": message},
+            **(
+                {"lang_links": {loc: f"{lang_path}?{urlencode({'lang': loc})}" for loc in LOCALES}}
+                if lang_path
+                else {}
+            ),
         },
         status_code=status,
     )
