@@ -31,7 +31,7 @@ from jointcheck.api.deps import AppServices
 from jointcheck.api.errors import install_error_handlers
 from jointcheck.api.middleware import BodyLimitMiddleware, RequestStateMiddleware
 from jointcheck.api.trust import ServerTrust, TrustPaths
-from jointcheck.api.uvicorn_options import NO_TELEMETRY
+from jointcheck.api.uvicorn_options import NO_TELEMETRY, serving_gc
 from jointcheck.bootstrap import DistrictKeyFiles, Registry, build_registry
 from jointcheck.config import Settings, load_settings, refuse_weak_secret
 from jointcheck.errors import ConfigError
@@ -106,7 +106,8 @@ def build_services(settings: Settings, clock: Callable[[], datetime]) -> AppServ
 
 @asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
-    yield
+    with serving_gc():
+        yield
     services = app.state.services
     for close in services.extras.get("on_shutdown", ()):
         close()

@@ -1,0 +1,30 @@
+"""While the app serves, the cyclic collector runs less often (a batch upload set off
+collections of the whole long-lived heap); the previous thresholds come back afterwards."""
+
+from __future__ import annotations
+
+import gc
+
+import pytest
+
+from jointcheck.api.uvicorn_options import SERVING_GC_THRESHOLDS, serving_gc
+
+
+def test_thresholds_while_serving_and_restored_after() -> None:
+    before = gc.get_threshold()
+    with serving_gc():
+        assert gc.get_threshold() == SERVING_GC_THRESHOLDS
+        assert SERVING_GC_THRESHOLDS[0] > before[0]
+    assert gc.get_threshold() == before
+
+
+def _serve_until_it_fails() -> None:
+    with serving_gc():
+        raise RuntimeError("the server stopped")
+
+
+def test_restored_after_a_failure_too() -> None:
+    before = gc.get_threshold()
+    with pytest.raises(RuntimeError):
+        _serve_until_it_fails()
+    assert gc.get_threshold() == before
