@@ -5,6 +5,11 @@ Each feature's commands live in their own module of this package and are registe
 
 from __future__ import annotations
 
+import inspect
+import re
+from collections.abc import Callable
+from typing import Any
+
 import typer
 
 from jointcheck import __version__
@@ -54,6 +59,37 @@ app.command(name="serve")(serve.serve)
 def version() -> None:
     """Print the jointcheck version."""
     typer.echo(__version__)
+
+
+_KEPT_LINES = re.compile(r"^(\s|[-*] |\d+[.)] )")
+
+
+def reflowed(doc: str) -> str:
+    """DOC with each paragraph on one line, lists and indented blocks as they are: Typer
+    keeps the line breaks of every paragraph after the first, so a docstring wrapped at 96
+    columns came out ragged in an 80-column terminal; Rich wraps a one-line paragraph to
+    the terminal's width."""
+    paragraphs = inspect.cleandoc(doc).split("\n\n")
+    return "\n\n".join(
+        p if any(_KEPT_LINES.match(line) for line in p.splitlines()) else " ".join(p.split())
+        for p in paragraphs
+    )
+
+
+def _reflow_help(typer_app: typer.Typer) -> None:
+    """Every command's and group's docstring in TYPER_APP (and its sub-apps), reflowed."""
+    callbacks: list[Callable[..., Any] | None] = [c.callback for c in typer_app.registered_commands]
+    if typer_app.registered_callback is not None:
+        callbacks.append(typer_app.registered_callback.callback)
+    for callback in callbacks:
+        if callback is not None and callback.__doc__:
+            callback.__doc__ = reflowed(callback.__doc__)
+    for group in typer_app.registered_groups:
+        if group.typer_instance is not None:
+            _reflow_help(group.typer_instance)
+
+
+_reflow_help(app)
 
 
 def main() -> None:  # pragma: no cover - console entry point
