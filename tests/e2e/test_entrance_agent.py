@@ -19,7 +19,7 @@ from test_entrance_page import Codes, enroll_demo_device, scan
 from conftest import free_port
 from jointcheck.api.agent_app import create_agent_app
 from jointcheck.api.agent_transport import HttpTransport
-from jointcheck.api.checkpoint_service import BundleSource, CheckpointServer
+from jointcheck.api.checkpoint_service import CheckpointServer
 from jointcheck.bootstrap import DistrictKeyFiles, build_registry
 from jointcheck.checkpoint.agent import Agent
 from jointcheck.checkpoint.bundle import (
@@ -204,13 +204,9 @@ def test_a_rotated_root_key_is_followed_and_said_once(page, agent, live_server, 
 def _revoke(live_server, device_id: str) -> None:
     """The district office revokes the terminal (as the devices page does)."""
     registry = build_registry(live_server.settings)
-    files = DistrictKeyFiles.of(live_server.settings)
-    server = CheckpointServer(
-        registry,
-        BundleSource(files.trust_list, files.revocations, files.root_public, files.root_private,
-                     "fangzi-2021"),
-        clock=lambda: datetime.now(UTC),
-    )  # fmt: skip
+    server = CheckpointServer.of(
+        live_server.settings, registry, lambda: datetime.now(UTC), "fangzi-2021"
+    )
     try:
         admin = Principal(0, "e2e", Role.DISTRICT_ADMIN, live_server.demo.district_code)
         assert server.revoke(admin, device_id)

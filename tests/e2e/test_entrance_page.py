@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from jointcheck.api.checkpoint_service import BundleSource, CheckpointServer
+from jointcheck.api.checkpoint_service import CheckpointServer
 from jointcheck.bootstrap import DistrictKeyFiles, build_registry
 from jointcheck.credentials import issue
 from jointcheck.credentials.issue import Holder
@@ -50,13 +50,9 @@ def device_token(live_server) -> str:
 def enroll_demo_device(live_server, category: str = "malls_and_supermarkets") -> str:
     """A device enrolled at the first entrance of a demo place of CATEGORY (persuade mode)."""
     registry = build_registry(live_server.settings)
-    files = DistrictKeyFiles.of(live_server.settings)
-    server = CheckpointServer(
-        registry,
-        BundleSource(files.trust_list, files.revocations, files.root_public, files.root_private,
-                     "fangzi-2021"),
-        clock=lambda: datetime.now(UTC),
-    )  # fmt: skip
+    server = CheckpointServer.of(
+        live_server.settings, registry, lambda: datetime.now(UTC), "fangzi-2021"
+    )
     admin = Principal(0, "e2e", Role.DISTRICT_ADMIN, live_server.demo.district_code)
     try:
         place = registry.places.list(admin, category=category, limit=1)[0]

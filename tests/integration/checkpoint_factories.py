@@ -15,7 +15,10 @@ from cryptography.hazmat.primitives.asymmetric import ec
 
 from jointcheck.api.checkpoint_service import BundleSource, CheckpointServer
 from jointcheck.bootstrap import Registry
+from jointcheck.checkpoint.agent import Agent, AgentTransport
 from jointcheck.checkpoint.bundle import root_fingerprint
+from jointcheck.checkpoint.outbox import Outbox
+from jointcheck.checkpoint.sealing import DeviceSealer
 from jointcheck.config import Settings
 from jointcheck.credentials import issue, trust
 from jointcheck.credentials.keyfiles import kid_for_spki, write_signing_key
@@ -170,3 +173,15 @@ def register_holder(
     )  # fmt: skip
     district.registry.health.change_code(health, enrolled.person.id, colour, reason="test")
     return enrolled.person.id
+
+
+def started_agent(district: District, folder: Path, transport: AgentTransport) -> Agent:
+    """An entrance agent on TRANSPORT with its outbox in FOLDER, the district's root key
+    pinned, started and synced once."""
+    agent = Agent(
+        Outbox(folder / "outbox.db"), transport, DeviceSealer(bytes(32)), district.now,
+        root_pin=ROOT_FINGERPRINT,
+    )  # fmt: skip
+    agent.start()
+    assert agent.sync() is not None
+    return agent

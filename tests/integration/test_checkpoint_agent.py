@@ -15,6 +15,7 @@ from checkpoint_factories import (
     ROOT_FINGERPRINT,
     District,
     health_code,
+    started_agent,
     vaccination,
     write_root,
 )
@@ -58,12 +59,7 @@ class Switchable(HttpTransport):
 def make_agent(district: District, client: TestClient, folder: Path) -> tuple[Agent, Switchable]:
     _, token = district.server.enroll(ADMIN, district.place_id, "north", "terminal")
     transport = Switchable("http://testserver", token, client=client)
-    agent = Agent(
-        Outbox(folder / "outbox.db"), transport, DeviceSealer(bytes(32)), district.now,
-        root_pin=ROOT_FINGERPRINT,
-    )  # fmt: skip
-    agent.start()
-    assert agent.sync() is not None
+    agent = started_agent(district, folder, transport)
     return agent, transport
 
 

@@ -4,7 +4,7 @@ on PostgreSQL: one count per outcome, ``stale`` counted too, a re-sent check cou
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from checkpoint_factories import COMMUNITY, NOW, OTHER_COMMUNITY, District
 from sqlalchemy import delete, select
@@ -65,17 +65,16 @@ def _clear(d: District) -> None:
         uow.commit()
 
 
-def test_the_bulk_path_and_the_scan_path_count_the_same(district: District) -> None:
-    d = district
-    now = NOW + timedelta(days=2)
-    # Two batches overlapping by ten checks: the re-sent ones are stored and counted once.
-    batches = [_records(d, 0, 60), _records(d, 50, 60)]
+def _store_in_bulk(d: District, batches: list[list[CheckRecord]], now: datetime) -> None:
+    """Each batch as an upload stores it: the repository, one transaction each."""
     for batch in batches:
         with d.registry.uow() as uow:
             SqlCheckpoint(uow.session).add_checks(batch, now)
             uow.commit()
-    bulk = _counts(d)
-    _clear(d)
+
+
+def _store_as_scans(d: District, batches: list[list[CheckRecord]], now: datetime) -> None:
+    """Each batch as the server's scans store it: the scan store's kept connection."""
     store = ScanStore(d.registry.engine)
     try:
         for batch in batches:
@@ -84,6 +83,17 @@ def test_the_bulk_path_and_the_scan_path_count_the_same(district: District) -> N
                 db.commit()
     finally:
         store.close()
+
+
+def test_the_bulk_path_and_the_scan_path_count_the_same(district: District) -> None:
+    d = district
+    now = NOW + timedelta(days=2)
+    # Two batches overlapping by ten checks: the re-sent ones are stored and counted once.
+    batches = [_records(d, 0, 60), _records(d, 50, 60)]
+    _store_in_bulk(d, batches, now)
+    bulk = _counts(d)
+    _clear(d)
+    _store_as_scans(d, batches, now)
     scan = _counts(d)
     assert scan == bulk
     # And both are right: 110 distinct checks, by hand.
@@ -107,22 +117,12 @@ def test_batches_of_every_size_are_stored_and_counted_alike(district: District) 
     d = district
     now = NOW + timedelta(days=2)
     batches = [_records(d, 0, 1), _records(d, 0, 2), _records(d, 1, 3), _records(d, 3, 30)]
-    for batch in batches:
-        with d.registry.uow() as uow:
-            SqlCheckpoint(uow.session).add_checks(batch, now)
-            uow.commit()
+    _store_in_bulk(d, batches, now)
     bulk = _counts(d)
     with d.registry.uow() as uow:
         bulk_rows = sorted(tuple(r) for r in uow.session.execute(select(CheckEventRow.__table__)))
     _clear(d)
-    store = ScanStore(d.registry.engine)
-    try:
-        for batch in batches:
-            with store.transaction() as db:
-                db.add_checks(batch, now)
-                db.commit()
-    finally:
-        store.close()
+    _store_as_scans(d, batches, now)
     assert _counts(d) == bulk
     assert sum(v[0] for v in bulk.values()) == 33
     with d.registry.uow() as uow:

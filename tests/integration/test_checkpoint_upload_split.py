@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from checkpoint_factories import ADMIN, ROOT_FINGERPRINT, District, health_code
+from checkpoint_factories import ADMIN, District, health_code, started_agent
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
@@ -23,8 +23,6 @@ from jointcheck.api.agent_transport import HttpTransport
 from jointcheck.api.app import create_app
 from jointcheck.checkpoint.agent import Agent
 from jointcheck.checkpoint.model import Registration
-from jointcheck.checkpoint.outbox import Outbox
-from jointcheck.checkpoint.sealing import DeviceSealer
 from jointcheck.checkpoint.sync import BATCH_SIZE, TOO_LARGE, BatchAnswer
 from jointcheck.store.checkpoint_models import CheckEventRow, RegistrationEventRow
 
@@ -77,12 +75,7 @@ def make_agent(
 ) -> tuple[Agent, Recording]:
     _, token = district.server.enroll(ADMIN, district.place_id, "north", "terminal")
     transport = Recording("http://testserver", token, client=client, max_body=max_body)
-    agent = Agent(
-        Outbox(folder / "outbox.db"), transport, DeviceSealer(bytes(32)), district.now,
-        root_pin=ROOT_FINGERPRINT,
-    )  # fmt: skip
-    agent.start()
-    assert agent.sync() is not None
+    agent = started_agent(district, folder, transport)
     transport.posted.clear()
     transport.bodies.clear()
     return agent, transport
